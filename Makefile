@@ -1,0 +1,39 @@
+# The two commands: `make sandbox` (run the demo shop) and `make test` (run the whole suite).
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) sandbox/manage.py
+
+.PHONY: venv sandbox sandbox-setup test lint bench clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Need $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,postgres,redis]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+sandbox-setup: venv
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) load_backorder_demo
+	$(MANAGE) sandbox_admin
+
+## Set up and run the sandbox shop on http://127.0.0.1:8000 with a Celery worker and beat.
+sandbox: sandbox-setup
+	$(PY) sandbox/run.py
+
+## Set up and run the whole test suite (what .ci/run calls).
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: venv
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/var

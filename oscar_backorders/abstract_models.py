@@ -1,0 +1,276 @@
+"""Abstract models of oscar_backorders.
+
+Models are thin: fields, constraints, statuses and ``__str__``. State transitions live in the
+service modules (``placement``, ``lines``); nothing here imports a service.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class PolicyMode(models.TextChoices):
+    INHERIT = "inherit", _("Inherit (partner, then shop default)")
+    OFF = "off", _("Off: sell only what is in stock")
+    BACKORDER = "backorder", _("Backorder: keep selling beyond stock")
+    PREORDER = "preorder", _("Pre-order: sell before the release date")
+
+
+class AbstractBackorderPolicy(models.Model):
+    """Whether and how a stock record (or, as a default, a partner) sells beyond its stock.
+
+    Exactly one of ``stockrecord`` and ``partner`` is set. A stock record's own policy wins over its
+    partner's, which wins over ``BACKORDERS_DEFAULT_MODE``; ``inherit`` and empty fields fall
+    through to the next level (see ``oscar_backorders.policy``).
+    """
+
+    stockrecord = models.OneToOneField(
+        "partner.StockRecord",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="backorder_policy",
+        verbose_name=_("stock record"),
+    )
+    partner = models.OneToOneField(
+        "partner.Partner",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="backorder_policy",
+        verbose_name=_("partner"),
+    )
+    mode = models.CharField(
+        _("backorders"), max_length=16, choices=PolicyMode.choices, default=PolicyMode.INHERIT
+    )
+    cap = models.PositiveIntegerField(
+        _("backorder cap"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Most units that may wait on backorder at once for this stock record. "
+            "Empty means no cap."
+        ),
+    )
+    lead_time_days = models.PositiveSmallIntegerField(
+        _("lead time (business days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Business days until a backordered unit can ship when nothing better is known."
+        ),
+    )
+    release_date = models.DateField(
+        _("release date"),
+        null=True,
+        blank=True,
+        help_text=_("For pre-orders: the day the product is released and can ship."),
+    )
+    date_updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        app_label = "oscar_backorders"
+        verbose_name = _("backorder policy")
+        verbose_name_plural = _("backorder policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(stockrecord__isnull=False, partner__isnull=True)
+                    | Q(stockrecord__isnull=True, partner__isnull=False)
+                ),
+                name="backorder_policy_one_owner",
+                violation_error_message=_("A policy belongs to a stock record or to a partner."),
+            ),
+            models.CheckConstraint(
+                condition=Q(cap__isnull=True) | Q(cap__gt=0),
+                name="backorder_policy_cap_positive",
+                violation_error_message=_("The backorder cap must be at least 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(lead_time_days__isnull=True) | Q(lead_time_days__gt=0),
+                name="backorder_policy_lead_time_positive",
+                violation_error_message=_("The lead time must be at least 1 business day."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(mode="preorder") | Q(release_date__isnull=False),
+                name="backorder_policy_preorder_has_release_date",
+                violation_error_message=_("A pre-order needs a release date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.stockrecord if self.stockrecord_id else self.partner
+        return f"{owner}: {self.get_mode_display()}"
+
+
+class BackorderStatus(models.TextChoices):
+    WAITING = "waiting", pgettext_lazy("backorder status", "Waiting for stock")
+    ALLOCATED = "allocated", pgettext_lazy("backorder status", "Ready to ship")
+    SHIPPED = "shipped", pgettext_lazy("backorder status", "Shipped")
+    CANCELLED = "cancelled", pgettext_lazy("backorder status", "Cancelled")
+
+
+class EstimateSource(models.TextChoices):
+    LEAD_TIME = "lead_time", _("lead time")
+    RELEASE_DATE = "release_date", _("release date")
+    INBOUND = "inbound", _("inbound purchase order")
+    MERCHANT = "merchant", _("set by the merchant")
+
+
+class AbstractBackorderLine(models.Model):
+    """The backordered part of one order line, stored apart from its in-stock part.
+
+    ``quantity`` is how many units of the line were beyond free stock at placement. They then
+    move, unit by unit, from waiting to allocated (stock arrived for them), to shipped, or to
+    cancelled; ``status`` is kept equal to :meth:`derived_status` by the services.
+    """
+
+    order = models.ForeignKey(
+        "order.Order",
+        on_delete=models.CASCADE,
+        related_name="backorder_lines",
+        verbose_name=_("order"),
+    )
+    line = models.OneToOneField(
+        "order.Line",
+        on_delete=models.CASCADE,
+        related_name="backorder",
+        verbose_name=_("order line"),
+    )
+    stockrecord = models.ForeignKey(
+        "partner.StockRecord",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="backorder_lines",
+        verbose_name=_("stock record"),
+    )
+    quantity = models.PositiveIntegerField(_("backordered quantity"))
+    quantity_allocated = models.PositiveIntegerField(_("allocated, not yet shipped"), default=0)
+    quantity_shipped = models.PositiveIntegerField(_("shipped"), default=0)
+    quantity_cancelled = models.PositiveIntegerField(_("cancelled"), default=0)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=BackorderStatus.choices,
+        default=BackorderStatus.WAITING,
+        db_index=True,
+    )
+    is_preorder = models.BooleanField(_("pre-order"), default=False)
+    promised_date = models.DateField(_("date promised at checkout"))
+    estimated_date = models.DateField(_("current estimated ship date"), db_index=True)
+    estimate_source = models.CharField(
+        _("estimated from"),
+        max_length=16,
+        choices=EstimateSource.choices,
+        default=EstimateSource.LEAD_TIME,
+    )
+    priority = models.IntegerField(
+        _("priority"),
+        default=0,
+        help_text=_("Higher is served first when stock arrives; ties go by order date."),
+    )
+    date_created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    date_updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        app_label = "oscar_backorders"
+        ordering = ["-date_created", "-pk"]
+        verbose_name = _("backordered line")
+        verbose_name_plural = _("backordered lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="backorder_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    quantity__gte=F("quantity_allocated")
+                    + F("quantity_shipped")
+                    + F("quantity_cancelled")
+                ),
+                name="backorder_line_quantities_add_up",
+            ),
+        ]
+        indexes = [models.Index(fields=["stockrecord", "status"])]
+
+    def __str__(self) -> str:
+        return _("%(quantity)d × %(title)s on order %(number)s") % {
+            "quantity": self.quantity,
+            "title": self.line.title if self.line_id else "?",
+            "number": self.order.number if self.order_id else "?",
+        }
+
+    @property
+    def quantity_waiting(self) -> int:
+        """Units still waiting for stock."""
+        return (
+            self.quantity
+            - self.quantity_allocated
+            - self.quantity_shipped
+            - self.quantity_cancelled
+        )
+
+    @property
+    def quantity_open(self) -> int:
+        """Units not yet shipped nor cancelled (waiting or allocated)."""
+        return self.quantity - self.quantity_shipped - self.quantity_cancelled
+
+    def derived_status(self) -> str:
+        if self.quantity_waiting > 0:
+            return BackorderStatus.WAITING
+        if self.quantity_allocated > 0:
+            return BackorderStatus.ALLOCATED
+        if self.quantity_shipped > 0:
+            return BackorderStatus.SHIPPED
+        return BackorderStatus.CANCELLED
+
+
+class BackorderEventKind(models.TextChoices):
+    PLACED = "placed", _("Backordered at checkout")
+    ESTIMATE_CHANGED = "estimate_changed", _("Estimate changed")
+    ALLOCATED = "allocated", _("Stock allocated")
+    SHIPPED = "shipped", _("Shipped")
+    CANCELLED = "cancelled", _("Cancelled")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    NOTE = "note", _("Note")
+
+
+class AbstractBackorderEvent(models.Model):
+    """Append-only audit trail: one row for every state change of a backordered line."""
+
+    backorder_line = models.ForeignKey(
+        "oscar_backorders.BackorderLine",
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("backordered line"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=BackorderEventKind.choices)
+    quantity = models.IntegerField(_("quantity"), null=True, blank=True)
+    old_date = models.DateField(_("old date"), null=True, blank=True)
+    new_date = models.DateField(_("new date"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    date_created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        app_label = "oscar_backorders"
+        ordering = ["-date_created", "-pk"]
+        verbose_name = _("backorder event")
+        verbose_name_plural = _("backorder events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.date_created:%Y-%m-%d %H:%M})"

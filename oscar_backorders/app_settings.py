@@ -1,0 +1,74 @@
+"""Settings for oscar_backorders, read lazily.
+
+Every setting is a plain value named ``BACKORDERS_<NAME>`` in the Django settings. Defaults live in
+:data:`DEFAULTS`; reading a name that is not in it raises ``AttributeError`` so typos surface. The
+cache is cleared on ``setting_changed`` so ``override_settings`` works in tests.
+
+Usage::
+
+    from oscar_backorders.app_settings import backorder_settings
+    backorder_settings.DEFAULT_LEAD_TIME_DAYS
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+PREFIX = "BACKORDERS_"
+
+DEFAULTS: dict[str, Any] = {
+    # Global policy for stock records with no policy of their own and no partner default:
+    # "off" (plain Oscar), "backorder" or "preorder" (preorder needs a release date, so it only
+    # makes sense per stock record).
+    "DEFAULT_MODE": "off",
+    # Business days until a backordered unit can ship when nothing better is known.
+    "DEFAULT_LEAD_TIME_DAYS": 10,
+    # Business days between stock arriving and the parcel leaving.
+    "HANDLING_DAYS": 0,
+    # ISO weekday numbers (Monday=1 … Sunday=7) that are not business days.
+    "WEEKEND_DAYS": (6, 7),
+    # Dates (ISO strings or date objects) that are not business days.
+    "HOLIDAYS": (),
+    # Dotted path of the estimator that dates backordered units (see estimates/base.py).
+    "ESTIMATOR": "oscar_backorders.estimates.lead_time.LeadTimeEstimator",
+    # Dotted path of the Selector the plugin's class loader wraps. None: Oscar's default Selector
+    # composed with the backorder mixin (oscar_backorders.strategy.Selector).
+    "SELECTOR": None,
+    # Class loader the plugin's loader delegates to (set this if the shop had its own
+    # OSCAR_DYNAMIC_CLASS_LOADER before installing the plugin).
+    "DELEGATE_CLASS_LOADER": "oscar.core.loading.default_class_loader",
+}
+
+
+class BackorderSettings:
+    """Lazy, prefixed access to the plugin's settings."""
+
+    def __init__(self, defaults: dict[str, Any]) -> None:
+        self._defaults = defaults
+        self._cache: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._defaults:
+            raise AttributeError(f"Unknown oscar_backorders setting: {PREFIX}{name}")
+        if name not in self._cache:
+            from django.conf import settings
+
+            self._cache[name] = getattr(settings, PREFIX + name, self._defaults[name])
+        return self._cache[name]
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+
+backorder_settings = BackorderSettings(DEFAULTS)
+
+
+@receiver(setting_changed)
+def _reload_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith(PREFIX):
+        backorder_settings.clear()

@@ -1,0 +1,12 @@
+from django.utils.translation import gettext_lazy as _
+from oscar.core.application import OscarConfig
+
+
+class BackordersConfig(OscarConfig):
+    label = "oscar_backorders"
+    name = "oscar_backorders"
+    verbose_name = _("Backorders")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from oscar_backorders import checks, receivers  # noqa: F401

@@ -1,0 +1,171 @@
+"""Availability policies for stock that may be sold beyond what is on the shelf.
+
+They follow Oscar's ``partner.availability`` vocabulary: ``is_purchase_permitted(quantity)``
+returns ``(bool, reason)``, ``dispatch_date`` is when the next unit bought would ship, and
+``num_available`` tells the basket how many may be bought (``None``: no limit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import cached_property
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from oscar.apps.partner.availability import Base
+
+from oscar_backorders.abstract_models import PolicyMode
+from oscar_backorders.estimates.base import Estimate
+from oscar_backorders.formatting import ship_date
+from oscar_backorders.policy import ResolvedPolicy
+
+
+class BackorderAvailability(Base):
+    """Stock that may be backordered (or pre-ordered) within an optional cap.
+
+    ``net_stock`` is Oscar's ``StockRecord.net_stock_level`` (negative while units wait on
+    backorder). ``estimate`` is called at most once, when a date is first needed, so pages that
+    only show "In stock" never compute one.
+    """
+
+    CODE_IN_STOCK = "instock"
+    CODE_BACKORDER = "backorder"
+    CODE_PREORDER = "preorder"
+    CODE_OUT_OF_STOCK = "outofstock"
+
+    def __init__(
+        self,
+        *,
+        net_stock: int,
+        policy: ResolvedPolicy,
+        estimate: Callable[[], Estimate],
+        today: date,
+    ) -> None:
+        self.net_stock = net_stock
+        self.backorder_policy = policy
+        self.mode = policy.effective_mode(today)
+        self._estimate = estimate
+        self.today = today
+
+    # -- quantities -----------------------------------------------------------------------
+
+    @property
+    def num_in_stock(self) -> int:
+        """Units that would ship from the shelf now."""
+        return max(self.net_stock, 0)
+
+    @property
+    def num_available(self) -> int | None:
+        """Most units one purchase may take: free stock plus what the cap still allows."""
+        if self.backorder_policy.cap is None:
+            return None
+        return max(self.net_stock + self.backorder_policy.cap, 0)
+
+    def split(self, quantity: int) -> tuple[int, int]:
+        """``(from stock, backordered)`` for a purchase of ``quantity`` now.
+
+        A pre-order backorders every unit: none ships before the release date.
+        """
+        if self.mode == PolicyMode.PREORDER:
+            return 0, quantity
+        from_stock = min(quantity, self.num_in_stock)
+        return from_stock, quantity - from_stock
+
+    def is_purchase_permitted(self, quantity: int) -> tuple[bool, str]:
+        if quantity < 1:
+            return False, str(_("the quantity must be at least 1"))
+        limit = self.num_available
+        if limit is not None and quantity > limit:
+            if limit == 0:
+                return False, str(_("no stock available and the backorder limit is reached"))
+            return False, ngettext(
+                "a maximum of %(max)d can be ordered",
+                "a maximum of %(max)d can be ordered",
+                limit,
+            ) % {"max": limit}
+        return True, ""
+
+    # -- dates ----------------------------------------------------------------------------
+
+    @cached_property
+    def estimate(self) -> Estimate:
+        return self._estimate()
+
+    @property
+    def dispatch_date(self) -> date | None:  # type: ignore[override]
+        """When the next unit bought now would ship; ``None`` when it ships from stock now."""
+        if self.mode != PolicyMode.PREORDER and self.net_stock > 0:
+            return None
+        if not self.is_available_to_buy:
+            return None
+        return self.estimate.day
+
+    def dispatch_date_for(self, quantity: int) -> date | None:
+        """When all of ``quantity`` bought now would have shipped (``None``: all from stock)."""
+        _, backordered = self.split(quantity)
+        return self.estimate.day if backordered else None
+
+    # -- what the customer reads ----------------------------------------------------------
+
+    @property
+    def code(self) -> str:  # type: ignore[override]
+        if self.mode == PolicyMode.PREORDER:
+            return self.CODE_PREORDER if self.is_available_to_buy else self.CODE_OUT_OF_STOCK
+        if self.net_stock > 0:
+            return self.CODE_IN_STOCK
+        return self.CODE_BACKORDER if self.is_available_to_buy else self.CODE_OUT_OF_STOCK
+
+    @property
+    def short_message(self) -> str:
+        code = self.code
+        if code == self.CODE_IN_STOCK:
+            return str(_("In stock"))
+        if code == self.CODE_PREORDER:
+            return str(_("Pre-order"))
+        if code == self.CODE_BACKORDER:
+            return str(_("On backorder"))
+        return str(_("Unavailable"))
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        code = self.code
+        if code == self.CODE_OUT_OF_STOCK:
+            return str(_("Unavailable"))
+        if code == self.CODE_PREORDER:
+            return str(_("Pre-order — releases %(date)s")) % {
+                "date": ship_date(self.backorder_policy.release_date)
+            }
+        if code == self.CODE_BACKORDER:
+            return str(_("Available on backorder — ships by %(date)s")) % {
+                "date": ship_date(self.estimate.day)
+            }
+        return ngettext(
+            "%(count)d in stock — further units ship by %(date)s",
+            "%(count)d in stock — further units ship by %(date)s",
+            self.net_stock,
+        ) % {"count": self.net_stock, "date": ship_date(self.estimate.day)}
+
+    def quantity_message(self, quantity: int) -> str:
+        """What a basket line of ``quantity`` means: "2 ship now, 3 backordered — ships by …"."""
+        from_stock, backordered = self.split(quantity)
+        if not backordered:
+            return str(_("In stock"))
+        date_text = ship_date(self.estimate.day)
+        if self.mode == PolicyMode.PREORDER:
+            return ngettext(
+                "%(count)d pre-ordered — ships on release, %(date)s",
+                "%(count)d pre-ordered — ships on release, %(date)s",
+                backordered,
+            ) % {"count": backordered, "date": date_text}
+        if not from_stock:
+            return ngettext(
+                "%(count)d backordered — ships by %(date)s",
+                "%(count)d backordered — ships by %(date)s",
+                backordered,
+            ) % {"count": backordered, "date": date_text}
+        return str(_("%(now)d ship now, %(later)d backordered — ships by %(date)s")) % {
+            "now": from_stock,
+            "later": backordered,
+            "date": date_text,
+        }

@@ -1,0 +1,30 @@
+from oscar.core.loading import is_model_registered
+
+from oscar_backorders.abstract_models import (
+    AbstractBackorderEvent,
+    AbstractBackorderLine,
+    AbstractBackorderPolicy,
+)
+
+__all__: list[str] = []
+
+if not is_model_registered("oscar_backorders", "BackorderPolicy"):
+
+    class BackorderPolicy(AbstractBackorderPolicy):
+        pass
+
+    __all__.append("BackorderPolicy")
+
+if not is_model_registered("oscar_backorders", "BackorderLine"):
+
+    class BackorderLine(AbstractBackorderLine):
+        pass
+
+    __all__.append("BackorderLine")
+
+if not is_model_registered("oscar_backorders", "BackorderEvent"):
+
+    class BackorderEvent(AbstractBackorderEvent):
+        pass
+
+    __all__.append("BackorderEvent")

@@ -1,0 +1,178 @@
+"""Order placement: split each line into its in-stock and backordered parts, enforcing caps.
+
+Oscar's ``OrderCreator`` re-checks no availability when it writes the order, so the cap is
+enforced here, atomically, while stock is allocated (see :func:`oscar_backorders.locks.
+allocate_within_cap`). Every unit ordered is allocated on the stock record as in plain Oscar,
+so ``num_allocated`` counts backordered units too and ``net_stock_level`` goes negative by the
+number of units waiting; the backordered part of each line is stored in ``BackorderLine``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from oscar_backorders import signals
+from oscar_backorders.abstract_models import BackorderEventKind, PolicyMode
+from oscar_backorders.estimates.base import Estimate, StockSnapshot, get_estimator
+from oscar_backorders.exceptions import BackorderCapExceeded
+from oscar_backorders.locks import allocate_within_cap
+from oscar_backorders.policy import PolicyCache, ResolvedPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    from_stock: int
+    backordered: int
+
+
+def split_allocation(*, quantity: int, net_stock_after: int, preorder: bool) -> Split:
+    """Pure: how many of ``quantity`` just-allocated units came from free stock.
+
+    ``net_stock_after`` is ``num_in_stock - num_allocated`` once the line is allocated; before it,
+    free stock was ``net_stock_after + quantity`` (never below zero). Pre-orders backorder all units.
+    """
+    if preorder:
+        return Split(0, quantity)
+    free_before = max(net_stock_after + quantity, 0)
+    from_stock = min(quantity, free_before)
+    return Split(from_stock, quantity - from_stock)
+
+
+def _policy_for(line: Any, cache: PolicyCache) -> ResolvedPolicy:
+    """Reuse the policy the checkout showed (no query) or load it."""
+    try:
+        availability = line.purchase_info.availability
+    except Exception:  # the basket has no strategy (an offline placement)
+        availability = None
+    policy = getattr(availability, "backorder_policy", None)
+    return policy if policy is not None else cache.get(line.stockrecord)
+
+
+class BackorderOrderCreatorMixin:
+    """``OrderCreator`` mixin: allocation with caps, and one ``BackorderLine`` per backordered line.
+
+    Rows are written with one ``bulk_create`` once the last basket line is allocated, inside
+    Oscar's placement transaction: a refused line rolls the whole order back.
+    """
+
+    def place_order(self, basket: Any, *args: Any, **kwargs: Any) -> Any:
+        lines = list(basket.all_lines())
+        self._bo_cache = PolicyCache()
+        self._bo_cache.warm(line.stockrecord for line in lines if line.stockrecord_id)
+        self._bo_policies = {
+            line.id: _policy_for(line, self._bo_cache) for line in lines if line.stockrecord_id
+        }
+        self._bo_today = timezone.localdate()
+        self._bo_estimates = self._promised_estimates(lines)
+        self._bo_order_lines: dict[int, Any] = {}
+        self._bo_remaining = {line.id for line in lines}
+        self._bo_pending: list[tuple[Any, Split, int, bool]] = []
+        return super().place_order(basket, *args, **kwargs)  # type: ignore[misc]
+
+    def _promised_estimates(self, lines: list[Any]) -> dict[int, Estimate]:
+        """The dates a customer ordering now is promised, computed before stock is touched."""
+        snapshots = {
+            line.stockrecord_id: StockSnapshot(
+                line.stockrecord_id, line.stockrecord.net_stock_level, self._bo_policies[line.id]
+            )
+            for line in lines
+            if line.stockrecord_id and self._bo_policies[line.id].allows_backorders
+        }
+        if not snapshots:
+            return {}
+        return get_estimator().estimate_next(list(snapshots.values()), today=self._bo_today)
+
+    def create_line_models(
+        self, order: Any, basket_line: Any, extra_line_fields: Any = None
+    ) -> Any:
+        order_line = super().create_line_models(order, basket_line, extra_line_fields)  # type: ignore[misc]
+        self._bo_order_lines[basket_line.id] = order_line
+        return order_line
+
+    def update_stock_records(self, line: Any) -> None:
+        policy = self._bo_policies.get(line.id)
+        tracked = line.product.get_product_class().track_stock
+        if policy is None or not tracked or not policy.allows_backorders:
+            super().update_stock_records(line)  # type: ignore[misc]
+        else:
+            self._allocate_line(line, policy)
+        self._bo_remaining.discard(line.id)
+        if not self._bo_remaining:
+            self._write_backorder_lines()
+
+    def _allocate_line(self, line: Any, policy: ResolvedPolicy) -> None:
+        stockrecord = line.stockrecord
+        if not allocate_within_cap(stockrecord, line.quantity, policy.cap):
+            raise BackorderCapExceeded(
+                product_title=line.product.get_title(),
+                requested=line.quantity,
+                orderable=stockrecord.net_stock_level + (policy.cap or 0),
+            )
+        preorder = policy.effective_mode(self._bo_today) == PolicyMode.PREORDER
+        split = split_allocation(
+            quantity=line.quantity, net_stock_after=stockrecord.net_stock_level, preorder=preorder
+        )
+        if split.backordered:
+            # A pre-order of units that were on the shelf has them reserved already: they are
+            # allocated and ship on the release date.
+            free_before = max(stockrecord.net_stock_level + line.quantity, 0)
+            reserved = min(free_before, split.backordered) if preorder else 0
+            self._bo_pending.append((line, split, reserved, preorder))
+
+    def _write_backorder_lines(self) -> None:
+        if not self._bo_pending:
+            return
+        BackorderLine = get_model("oscar_backorders", "BackorderLine")
+        BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
+        rows = []
+        for basket_line, split, reserved, preorder in self._bo_pending:
+            order_line = self._bo_order_lines[basket_line.id]
+            estimate = self._bo_estimates[basket_line.stockrecord_id]
+            rows.append(
+                BackorderLine(
+                    order=order_line.order,
+                    line=order_line,
+                    stockrecord_id=basket_line.stockrecord_id,
+                    quantity=split.backordered,
+                    quantity_allocated=reserved,
+                    status="allocated" if reserved == split.backordered else "waiting",
+                    is_preorder=preorder,
+                    promised_date=estimate.day,
+                    estimated_date=estimate.day,
+                    estimate_source=estimate.source,
+                )
+            )
+        created = BackorderLine._default_manager.bulk_create(rows)
+        if created and created[0].pk is None:  # backends that return no ids
+            created = list(
+                BackorderLine._default_manager.filter(order=rows[0].order).order_by("pk")
+            )
+        BackorderEvent._default_manager.bulk_create(
+            BackorderEvent(
+                backorder_line=row,
+                kind=BackorderEventKind.PLACED,
+                quantity=row.quantity,
+                new_date=row.estimated_date,
+                reason="checkout",
+            )
+            for row in created
+        )
+        order = rows[0].order
+        transaction.on_commit(
+            lambda: signals.backorder_placed.send(
+                sender=BackorderLine, order=order, backorder_lines=created
+            )
+        )
+        self._bo_pending = []
+
+
+def promised_date_for(order: Any) -> date | None:
+    """The latest date promised for any backordered line of ``order`` (``None``: none)."""
+    dates = [bl.promised_date for bl in order.backorder_lines.all()]
+    return max(dates) if dates else None

@@ -1,0 +1,135 @@
+"""Which backorder policy applies to a stock record: its own, else its partner's, else the shop's.
+
+``resolve_policy`` is pure. ``PolicyCache`` loads the policy rows a page needs in one query and
+memoises them for the life of a strategy (i.e. one request), so list pages and baskets do not pay a
+query per stock record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Q
+from oscar.core.loading import get_model
+
+from oscar_backorders.abstract_models import PolicyMode
+from oscar_backorders.app_settings import backorder_settings
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedPolicy:
+    """The policy in force for one stock record, every level already applied."""
+
+    mode: str
+    cap: int | None
+    lead_time_days: int
+    release_date: date | None
+
+    @property
+    def allows_backorders(self) -> bool:
+        return self.mode in (PolicyMode.BACKORDER, PolicyMode.PREORDER)
+
+    def effective_mode(self, today: date) -> str:
+        """A pre-order whose release date has come is sold as an ordinary backorder."""
+        if self.mode == PolicyMode.PREORDER and (
+            self.release_date is None or self.release_date <= today
+        ):
+            return PolicyMode.BACKORDER
+        return self.mode
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyValues:
+    """The fields of one policy row, as plain data."""
+
+    mode: str = PolicyMode.INHERIT
+    cap: int | None = None
+    lead_time_days: int | None = None
+    release_date: date | None = None
+
+
+OFF = ResolvedPolicy(mode=PolicyMode.OFF, cap=None, lead_time_days=1, release_date=None)
+
+
+def resolve_policy(
+    record: PolicyValues | None,
+    partner: PolicyValues | None,
+    *,
+    default_mode: str,
+    default_lead_time_days: int,
+) -> ResolvedPolicy:
+    """Merge the stock record's policy over the partner's over the shop defaults.
+
+    ``mode`` falls through while it is ``inherit``; ``cap`` and ``lead_time_days`` fall through
+    while empty. The release date belongs to the stock record only.
+    """
+    levels = [p for p in (record, partner) if p is not None]
+    mode = next((p.mode for p in levels if p.mode != PolicyMode.INHERIT), default_mode)
+    if mode == PolicyMode.INHERIT:
+        mode = PolicyMode.OFF
+    cap = next((p.cap for p in levels if p.cap is not None), None)
+    lead = next((p.lead_time_days for p in levels if p.lead_time_days), default_lead_time_days)
+    release = record.release_date if record is not None else None
+    if mode == PolicyMode.PREORDER and release is None:
+        # A pre-order without a date cannot promise anything: sell it as a backorder.
+        mode = PolicyMode.BACKORDER
+    return ResolvedPolicy(mode=mode, cap=cap, lead_time_days=lead, release_date=release)
+
+
+def _values(row: Any) -> PolicyValues:
+    return PolicyValues(
+        mode=row.mode,
+        cap=row.cap,
+        lead_time_days=row.lead_time_days,
+        release_date=row.release_date,
+    )
+
+
+class PolicyCache:
+    """Per-request memo of resolved policies, keyed by stock record id."""
+
+    def __init__(self) -> None:
+        self._resolved: dict[int, ResolvedPolicy] = {}
+        self._partner_rows: dict[int, PolicyValues | None] = {}
+
+    def get(self, stockrecord: Any) -> ResolvedPolicy:
+        """The policy for ``stockrecord``, loading it (alone) if it was not warmed."""
+        if stockrecord.pk not in self._resolved:
+            self.warm([stockrecord])
+        return self._resolved[stockrecord.pk]
+
+    def warm(self, stockrecords: Iterable[Any]) -> None:
+        """Load the policies of every given stock record not yet known, in one query."""
+        missing = {
+            sr.pk: sr for sr in stockrecords if sr is not None and sr.pk not in self._resolved
+        }
+        if not missing:
+            return
+        partner_ids = {sr.partner_id for sr in missing.values()} - set(self._partner_rows)
+        record_rows: dict[int, PolicyValues] = {}
+        BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
+        query = Q(stockrecord_id__in=list(missing))
+        if partner_ids:
+            query |= Q(partner_id__in=list(partner_ids))
+        for row in BackorderPolicy._default_manager.filter(query):
+            if row.stockrecord_id is not None:
+                record_rows[row.stockrecord_id] = _values(row)
+            else:
+                self._partner_rows[row.partner_id] = _values(row)
+        for partner_id in partner_ids:
+            self._partner_rows.setdefault(partner_id, None)
+        default_mode = backorder_settings.DEFAULT_MODE
+        default_lead = backorder_settings.DEFAULT_LEAD_TIME_DAYS
+        for pk, sr in missing.items():
+            self._resolved[pk] = resolve_policy(
+                record_rows.get(pk),
+                self._partner_rows.get(sr.partner_id),
+                default_mode=default_mode,
+                default_lead_time_days=default_lead,
+            )
+
+    def known(self) -> dict[int, ResolvedPolicy]:
+        return dict(self._resolved)

@@ -1,0 +1,136 @@
+"""Strategy mixins that let Oscar sell beyond stock.
+
+Shops compose :class:`Backorders` into their own strategy in place of Oscar's ``StockRequired``::
+
+    class Default(UseFirstStockRecord, Backorders, NoTax, Structured): ...
+
+or use :class:`Default` / :class:`Selector` here, or let ``oscar_backorders.loading`` put the
+mixin in front of whatever strategy the shop's ``Selector`` returns (the zero-fork route).
+Stock records with no backorder policy get Oscar's own ``StockRequired`` availability, unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from functools import cache
+from typing import Any
+
+from django.utils import timezone
+from oscar.apps.partner import strategy as oscar_strategy
+from oscar.core.loading import get_class
+
+from oscar_backorders.abstract_models import PolicyMode
+from oscar_backorders.availability import BackorderAvailability
+from oscar_backorders.estimates.base import Estimate, StockSnapshot, get_estimator
+from oscar_backorders.policy import PolicyCache
+
+Unavailable = get_class("partner.availability", "Unavailable")
+Available = get_class("partner.availability", "Available")
+StockRequiredAvailability = get_class("partner.availability", "StockRequired")
+
+
+class Backorders:
+    """Availability mixin for ``Structured`` strategies: backorders and pre-orders per policy.
+
+    Policies and estimates are memoised on the strategy instance (one per request); a basket
+    warms them for all its lines with one query, so the cost does not grow with the lines.
+    """
+
+    def _backorder_state(self) -> tuple[PolicyCache, dict[int, Estimate], date]:
+        state = self.__dict__.get("_backorder_state_")
+        if state is None:
+            state = (PolicyCache(), {}, timezone.localdate())
+            self.__dict__["_backorder_state_"] = state
+        return state
+
+    @property
+    def backorder_policies(self) -> PolicyCache:
+        return self._backorder_state()[0]
+
+    def warm_backorder_policies(self, stockrecords: Iterable[Any]) -> None:
+        """Load the policies of ``stockrecords`` in one query (call before a loop over them)."""
+        self.backorder_policies.warm(stockrecords)
+
+    def _estimate_for(self, stockrecord: Any) -> Estimate:
+        policies, estimates, today = self._backorder_state()
+        if stockrecord.pk not in estimates:
+            # Date every stock record seen so far in one call, so an estimator that queries
+            # (inbound supply) does so once per page rather than once per line.
+            pending = [
+                StockSnapshot(sr.pk, sr.net_stock_level, policies.get(sr))
+                for sr in self._backorder_records.values()
+                if sr.pk not in estimates and policies.get(sr).allows_backorders
+            ]
+            estimates.update(get_estimator().estimate_next(pending, today=today))
+        return estimates[stockrecord.pk]
+
+    @property
+    def _backorder_records(self) -> dict[int, Any]:
+        return self.__dict__.setdefault("_backorder_records_", {})
+
+    def availability_policy(self, product: Any, stockrecord: Any) -> Any:
+        if not stockrecord:
+            return Unavailable()
+        if not product.get_product_class().track_stock:
+            return Available()
+        policy = self.backorder_policies.get(stockrecord)
+        if policy.mode == PolicyMode.OFF:
+            return StockRequiredAvailability(stockrecord.net_stock_level)
+        self._backorder_records[stockrecord.pk] = stockrecord
+        return BackorderAvailability(
+            net_stock=stockrecord.net_stock_level,
+            policy=policy,
+            estimate=lambda: self._estimate_for(stockrecord),
+            today=self._backorder_state()[2],
+        )
+
+    def parent_availability_policy(self, product: Any, children_stock: Any) -> Any:
+        self.warm_backorder_policies(sr for _, sr in children_stock)
+        for child, stockrecord in children_stock:
+            if self.availability_policy(child, stockrecord).is_available_to_buy:
+                return Available()
+        return Unavailable()
+
+    def fetch_for_line(self, line: Any, stockrecord: Any = None) -> Any:
+        basket = getattr(line, "basket", None)
+        if basket is not None and basket.id:
+            # The basket caches its lines; warming here costs one query for the whole basket.
+            self.warm_backorder_policies(bl.stockrecord for bl in basket.all_lines())
+        return super().fetch_for_line(line, stockrecord)  # type: ignore[misc]
+
+
+class Default(
+    oscar_strategy.UseFirstStockRecord,
+    Backorders,
+    oscar_strategy.NoTax,
+    oscar_strategy.Structured,
+):
+    """Oscar's ``Default`` strategy with backorders instead of ``StockRequired``."""
+
+
+class Selector(oscar_strategy.Selector):
+    def strategy(self, request: Any = None, user: Any = None, **kwargs: Any) -> Any:
+        return Default(request)
+
+
+@cache
+def with_backorders(strategy_class: type) -> type:
+    """``strategy_class`` with :class:`Backorders` in front (cached, so identity is stable)."""
+    if issubclass(strategy_class, Backorders):
+        return strategy_class
+    return type(f"Backorder{strategy_class.__name__}", (Backorders, strategy_class), {})
+
+
+def add_backorders(strategy: Any) -> Any:
+    """Give an existing strategy instance the backorder availability policy."""
+    if isinstance(strategy, oscar_strategy.Structured) and not isinstance(strategy, Backorders):
+        strategy.__class__ = with_backorders(type(strategy))
+    return strategy
+
+
+class BackorderSelectorMixin:
+    """Selector mixin: whatever strategy the shop's selector returns gains backorders."""
+
+    def strategy(self, request: Any = None, user: Any = None, **kwargs: Any) -> Any:
+        return add_backorders(super().strategy(request=request, user=user, **kwargs))  # type: ignore[misc]

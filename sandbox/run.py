@@ -1,0 +1,86 @@
+"""Run the sandbox: web server on 127.0.0.1:8000, a Celery worker and Celery beat.
+
+Ctrl-C stops all three. The broker is kombu's filesystem transport under sandbox/var/broker unless
+CELERY_BROKER_URL says otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VAR = Path(os.environ.get("SANDBOX_VAR_DIR", HERE / "var"))
+
+
+def main() -> int:
+    for folder in ("broker/out", "broker/processed", "mail"):
+        (VAR / folder).mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent), str(HERE), env.get("PYTHONPATH", "")])
+    env.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
+    py = sys.executable
+    commands = {
+        "web": [py, str(HERE / "manage.py"), "runserver", "127.0.0.1:8000", "--noreload"],
+        "worker": [
+            py,
+            "-m",
+            "celery",
+            "-A",
+            "shop",
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=1",
+            "--pool=solo",
+        ],
+        "beat": [
+            py,
+            "-m",
+            "celery",
+            "-A",
+            "shop",
+            "beat",
+            "--loglevel=INFO",
+            f"--pidfile={VAR / 'celerybeat.pid'}",
+        ],
+    }
+    procs = {name: subprocess.Popen(cmd, cwd=HERE, env=env) for name, cmd in commands.items()}
+    print(
+        f"Sandbox: http://127.0.0.1:8000/  admin: http://127.0.0.1:8000/admin/  "
+        f"mail: {VAR / 'mail'}  (Ctrl-C stops all)",
+        flush=True,
+    )
+    stopping = False
+
+    def stop(*_args: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with {proc.returncode}; stopping the sandbox", flush=True)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.time() + 10
+        for proc in procs.values():
+            try:
+                proc.wait(max(deadline - time.time(), 0.1))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Test settings: the sandbox shop, in memory, with fast hashing and synchronous email.
+
+``BACKORDERS_TEST_DATABASE_URL=postgres://user:pass@127.0.0.1:5432/name`` runs the suite on
+PostgreSQL instead of SQLite (the ``postgres`` marker's tests need it).
+"""
+
+import os
+from urllib.parse import urlparse
+
+from shop.settings import *  # noqa: F403
+
+SECRET_KEY = "tests-only"
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+
+_db_url = os.environ.get("BACKORDERS_TEST_DATABASE_URL", "")
+if _db_url:
+    _u = urlparse(_db_url)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": _u.path.lstrip("/"),
+            "USER": _u.username or "",
+            "PASSWORD": _u.password or "",
+            "HOST": _u.hostname or "127.0.0.1",
+            "PORT": str(_u.port or 5432),
+            "ATOMIC_REQUESTS": True,
+        }
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": ":memory:",
+            "ATOMIC_REQUESTS": True,
+            "TEST": {"NAME": ":memory:"},
+        }
+    }
+LOGGING = {"version": 1, "disable_existing_loggers": False}
