@@ -10,7 +10,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,postgres,redis]"
+	$(PY) -m pip install --quiet -e ".[test,sandbox,postgres,redis]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -18,6 +18,7 @@ venv: $(VENV)/.installed
 sandbox-setup: venv
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) load_backorder_demo
+	$(MANAGE) update_index -v0
 	$(MANAGE) sandbox_admin
 
 ## Set up and run the sandbox shop on http://127.0.0.1:8000 with a Celery worker and beat.

@@ -40,3 +40,5 @@ else:
         }
     }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
+HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
