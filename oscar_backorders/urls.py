@@ -1,6 +1,6 @@
 """URLs of the plugin's customer pages. A shop includes them once::
 
-    path("backorders/", include("oscar_backorders.urls")),
+path("backorders/", include("oscar_backorders.urls")),
 """
 
 from django.urls import path  # noqa: F401
