@@ -6,6 +6,7 @@ registered for them (Oscar's, or a forked app's) gains the policy inline.
 
 from __future__ import annotations
 
+import contextlib
 from importlib import import_module
 from typing import Any
 
@@ -51,10 +52,8 @@ def _extend_registered_admin(model: Any, inline: type) -> None:
     if not admin.site.is_registered(model):
         # Our app is listed before Oscar's, so its admin module has not been imported yet.
         app_config = apps.get_app_config(model._meta.app_label)
-        try:
+        with contextlib.suppress(ModuleNotFoundError):
             import_module(f"{app_config.name}.admin")
-        except ModuleNotFoundError:
-            pass
     base = admin.site._registry[model].__class__ if admin.site.is_registered(model) else None
     if base is None:
         base = admin.ModelAdmin

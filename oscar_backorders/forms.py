@@ -58,11 +58,11 @@ class BackorderPolicyForm(forms.ModelForm):
             self.add_error("release_date", _("A pre-order's release date must be in the future."))
         stockrecord = data.get("stockrecord", getattr(self.instance, "stockrecord", None))
         partner = data.get("partner", getattr(self.instance, "partner", None))
-        if "stockrecord" in self.fields and "partner" in self.fields:
-            if bool(stockrecord) == bool(partner):
-                raise forms.ValidationError(
-                    _("A policy belongs to exactly one stock record or one partner.")
-                )
+        owners_editable = "stockrecord" in self.fields and "partner" in self.fields
+        if owners_editable and bool(stockrecord) == bool(partner):
+            raise forms.ValidationError(
+                _("A policy belongs to exactly one stock record or one partner.")
+            )
         if partner and mode == PolicyMode.PREORDER:
             self.add_error(
                 "mode", _("Pre-orders are set per stock record (each has its own release date).")
