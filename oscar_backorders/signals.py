@@ -1,6 +1,6 @@
 """Signals sent by oscar_backorders, named in the past tense.
 
-All are sent after the change is committed (``transaction.on_commit``), so receivers see the new
+All but ``backorder_cancellation_recorded`` are sent after the change is committed (``transaction.on_commit``), so receivers see the new
 state and may enqueue Celery tasks safely.
 """
 
@@ -26,3 +26,8 @@ backorder_shipped = Signal()
 #: Backordered units were cancelled.
 #: Arguments: ``backorder_line`` (BackorderLine), ``quantity`` (int), ``actor`` (User or None).
 backorder_cancelled = Signal()
+
+#: Sent *inside* the cancelling transaction (the only such signal), so a receiver can record, in
+#: the same transaction, what must follow (e.g. the payments side records the money to release).
+#: Arguments: ``backorder_line`` (BackorderLine), ``quantity`` (int), ``actor`` (User or None).
+backorder_cancellation_recorded = Signal()

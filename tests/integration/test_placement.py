@@ -2,41 +2,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from oscar.core.loading import get_class, get_model
-from oscar.test.factories import create_basket
+from oscar.core.loading import get_model
 
 from oscar_backorders.abstract_models import BackorderStatus, PolicyMode
 from oscar_backorders.exceptions import BackorderCapExceeded
 from tests.factories import stocked_product
+from tests.helpers import basket_with, place
 
 pytestmark = pytest.mark.django_db
 
-OrderCreator = get_class("order.utils", "OrderCreator")
-OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
-Free = get_class("shipping.methods", "Free")
 BackorderLine = get_model("oscar_backorders", "BackorderLine")
 Order = get_model("order", "Order")
-
-
-def basket_with(strategy, *items):
-    basket = create_basket(empty=True)
-    basket.strategy = strategy
-    for product, quantity in items:
-        basket.add_product(product, quantity)
-    return basket
-
-
-def place(basket, number="100001"):
-    shipping = Free()
-    charge = shipping.calculate(basket)
-    total = OrderTotalCalculator().calculate(basket, charge)
-    return OrderCreator().place_order(
-        basket=basket,
-        total=total,
-        shipping_method=shipping,
-        shipping_charge=charge,
-        order_number=number,
-    )
 
 
 def test_mixed_line_stores_backordered_part_apart(strategy, today):
