@@ -31,3 +31,29 @@ backorder_cancelled = Signal()
 #: the same transaction, what must follow (e.g. the payments side records the money to release).
 #: Arguments: ``backorder_line`` (BackorderLine), ``quantity`` (int), ``actor`` (User or None).
 backorder_cancellation_recorded = Signal()
+
+# --- Payments (sent after commit) ---
+
+#: Money was captured for shipped units.
+#: Arguments: ``order`` (Order), ``amount`` (Decimal), ``currency`` (str),
+#: ``line_quantities`` (dict[int, int]: order line id → units this capture paid for).
+payment_captured = Signal()
+
+#: A capture failed (declined, timed out, authorisation expired); the shipment is not lost, the
+#: capture will be retried or needs the merchant.
+#: Arguments: ``order`` (Order), ``amount`` (Decimal), ``error`` (str).
+payment_capture_failed = Signal()
+
+#: Money for cancelled units was voided or refunded.
+#: Arguments: ``order`` (Order), ``amount`` (Decimal), ``kind`` ("void" or "refund").
+payment_released = Signal()
+
+#: An authorisation will expire before the units it covers are expected to ship.
+#: Arguments: ``order`` (Order), ``expires_at`` (datetime).
+authorisation_expiring = Signal()
+
+# --- Supply (sent after commit) ---
+
+#: A stock record's free-plus-inbound stock fell to or below its reorder point.
+#: Arguments: ``stockrecord`` (StockRecord), ``available`` (int), ``reorder_point`` (int).
+reorder_point_reached = Signal()
