@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -67,7 +67,7 @@ class CancelWaitingForm(forms.Form):
         ) % {"waiting": self.state.waiting, "title": self.state.line.title}
 
 
-class CancelWaitingView(LoginRequiredMixin, generic.FormView):
+class CancelWaitingView(generic.FormView):
     """Confirm (GET) and cancel (POST) the waiting units of one line of the customer's order."""
 
     form_class = CancelWaitingForm
@@ -81,7 +81,7 @@ class CancelWaitingView(LoginRequiredMixin, generic.FormView):
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         if not self.is_allowed_to_look(request):
-            return self.handle_no_permission()
+            return redirect_to_login(request.get_full_path())
         self.order = self.get_order()
         line = get_object_or_404(
             self.order.lines.select_related("backorder"), pk=self.kwargs["line_id"]
