@@ -10,6 +10,7 @@ from oscar_backorders import views
 app_name = "oscar_backorders"
 
 urlpatterns = [
+    path("ships-later/", views.ShipsLaterView.as_view(), name="ships-later"),
     path(
         "orders/<str:order_number>/lines/<int:line_id>/cancel/",
         views.CancelWaitingView.as_view(),

@@ -264,3 +264,68 @@ def backorder_state(line: Any) -> LineState:
 def ship_date(day: date | None) -> str:
     """``{{ day|ship_date }}``: "8 Dec" in the active language (with the year if not this one)."""
     return format_ship_date(day)
+
+
+def ships_later(availability: Any) -> bool:
+    """Whether ``availability`` is the plugin's and says the next unit ships later."""
+    return getattr(availability, "code", "") in ("backorder", "preorder")
+
+
+@register.filter(name="ships_later")
+def ships_later_filter(availability: Any) -> bool:
+    """``{% if session.availability|ships_later %}``."""
+    return ships_later(availability)
+
+
+def _ships_now(availability: Any) -> bool:
+    return bool(availability.is_available_to_buy) and not ships_later(availability)
+
+
+@register.simple_tag(takes_context=True)
+def backorder_alternatives(context: Any, product: Any, limit: int | None = None) -> list[Any]:
+    """``{% backorder_alternatives product as alternatives %}``: products that ship now instead.
+
+    Oscar's recommended products first, then products of the same categories; only those the
+    request's strategy says ship now. A constant number of queries, however many candidates.
+    """
+    from oscar.core.loading import get_model
+
+    from oscar_backorders.app_settings import backorder_settings
+
+    limit = backorder_settings.ALTERNATIVES_LIMIT if limit is None else limit
+    request = context.get("request")
+    strategy = getattr(request, "strategy", None)
+    if not limit or strategy is None or product is None:
+        return []
+    Product = get_model("catalogue", "Product")
+    base = product.parent if getattr(product, "parent_id", None) else product
+    recommended = [p.pk for p in base.sorted_recommended_products]
+    same_category = list(
+        Product._default_manager.filter(
+            categories__in=base.categories.all(), is_public=True, parent__isnull=True
+        )
+        .exclude(pk=base.pk)
+        .exclude(pk__in=recommended)
+        .distinct()
+        .order_by("-rating", "pk")
+        .values_list("pk", flat=True)[: limit * 5]
+    )
+    ids = list(dict.fromkeys(recommended + same_category))
+    candidates = {
+        p.pk: p
+        for p in Product._default_manager.filter(pk__in=ids, is_public=True)
+        .select_related("product_class")
+        .prefetch_related("stockrecords")
+    }
+    ordered = [candidates[pk] for pk in ids if pk in candidates]
+    if hasattr(strategy, "warm_backorder_policies"):
+        strategy.warm_backorder_policies(sr for p in ordered for sr in p.stockrecords.all())
+    result = []
+    for candidate in ordered:
+        if candidate.is_parent:
+            continue
+        if _ships_now(strategy.fetch_for_product(candidate).availability):
+            result.append(candidate)
+        if len(result) >= limit:
+            break
+    return result
