@@ -103,7 +103,12 @@ LOCALE_DIR = Path(oscar_backorders.__file__).parent / "locale"
 def test_every_plugin_string_is_translated_and_compiled(locale):
     po = (LOCALE_DIR / locale / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
     entries = [e for e in po.split("\n\n") if "msgid " in e and 'msgid ""\nmsgstr ""' not in e]
-    untranslated = [e for e in entries if re.search(r'^msgstr(\[\d\])? ""$', e, re.M)]
+    untranslated = [
+        e
+        for e in entries
+        for value in re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', e + "\n", re.M)
+        if not "".join(re.findall(r'"(.*)"', value))
+    ]
     assert untranslated == []
     assert "#, fuzzy" not in po
     with open(LOCALE_DIR / locale / "LC_MESSAGES" / "django.mo", "rb") as mo:
