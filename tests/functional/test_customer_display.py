@@ -255,3 +255,38 @@ def test_confirmation_email_has_no_backorder_section_when_all_in_stock(client, t
     (email,) = mailoutbox
     assert "Items that ship later" not in email.body
     assert "Your order contains" in email.body
+
+
+def _plugin_queries(ctx):
+    return [q["sql"] for q in ctx.captured_queries if "oscar_backorders" in q["sql"]]
+
+
+@pytest.mark.parametrize("num_lines", [1, 5])
+def test_thank_you_page_reads_backorders_in_one_query_whatever_the_lines(
+    client, strategy, today, num_lines
+):
+    products = [stocked_product(num_in_stock=0) for _ in range(num_lines)]
+    order = place(basket_with(strategy, *[(p, 2) for p in products]))
+    session = client.session
+    session["checkout_order_id"] = order.id
+    session.save()
+    with CaptureQueriesContext(connection) as ctx:
+        page = html(client.get(reverse("checkout:thank-you")))
+    assert len(_plugin_queries(ctx)) == 1
+    assert page.count("2 of 2 on backorder — ships by 8 Dec") == num_lines
+
+
+@pytest.mark.parametrize("num_lines", [1, 5])
+def test_confirmation_email_reads_backorders_in_one_query_whatever_the_lines(
+    strategy, today, num_lines
+):
+    CommunicationEventType = get_model("communication", "CommunicationEventType")
+    products = [stocked_product(num_in_stock=0) for _ in range(num_lines)]
+    order = place(basket_with(strategy, *[(p, 2) for p in products]))
+    event_type = CommunicationEventType(code="ORDER_PLACED")
+    with CaptureQueriesContext(connection) as ctx:
+        messages = event_type.get_messages({"order": order, "lines": order.lines.all()})
+    # Text and HTML share the order, so its prefetched backorders are read once for both.
+    assert len(_plugin_queries(ctx)) == 1
+    assert messages["body"].count("2 of 2 on backorder") == num_lines
+    assert messages["html"].count("2 of 2 on backorder") == num_lines
