@@ -7,6 +7,7 @@ Django settings are per process, so the forked shop's run is a pytest subprocess
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # A database of its own, so the subprocess's test database never collides with this one's.
+    if env.get("BACKORDERS_TEST_DATABASE_URL"):
+        env["BACKORDERS_TEST_DATABASE_URL"] += "_forked"
+    return env
+
+
 SHARED_TESTS = [
     "tests/functional/test_customer_display.py",
     "tests/functional/test_customer_cancel.py",
@@ -39,6 +50,7 @@ def test_forked_shop_composing_the_mixins_behaves_the_same():
             *SHARED_TESTS,
         ],
         cwd=ROOT,
+        env=_env(),
         capture_output=True,
         text=True,
         timeout=600,
@@ -62,7 +74,7 @@ def test_forked_shop_really_uses_its_own_classes():
         capture_output=True,
         text=True,
         env={
-            **__import__("os").environ,
+            **_env(),
             "DJANGO_SETTINGS_MODULE": "tests.forked_shop.settings",
             "PYTHONPATH": f"{ROOT}:{ROOT / 'sandbox'}",
         },
