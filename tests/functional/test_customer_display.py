@@ -56,9 +56,12 @@ def test_guest_checkout_of_mixed_basket_shows_backorders_at_every_step(
     client, products, mailoutbox
 ):
     _fill_mixed_basket(client, products)
+    capped = titled(stocked_product(num_in_stock=0, cap=5, lead_time_days=5), "Limited print")
+    add_to_basket(client, capped, 4)
 
     basket_page = html(client.get(reverse("basket:summary")))
     assert "2 backordered — ships by 8 Dec" in basket_page
+    assert "4 backordered — ships by 1 Dec" in basket_page
     assert "3 ship now, 2 backordered — ships by 3 Dec" in basket_page
 
     preview = html(to_preview(client, guest_email="guest@example.com"))
@@ -74,6 +77,8 @@ def test_guest_checkout_of_mixed_basket_shows_backorders_at_every_step(
     assert "Items that ship later" in thanks
     assert "2 of 2 on backorder — ships by 8 Dec" in thanks
     assert "2 of 5 on backorder — ships by 3 Dec" in thanks
+    assert "4 of 4 on backorder — ships by 1 Dec" in thanks
+    assert capped.stockrecords.get().num_allocated == 4
     later = thanks.split("Items that ship later")[1].split("</ul>")[0]
     assert "Pour-over" in later and "Linen apron" in later
     assert "Field notebook" not in later
