@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) sandbox/manage.py
 
-.PHONY: venv sandbox sandbox-setup test lint bench clean
+.PHONY: venv sandbox sandbox-setup test lint bench messages clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -32,6 +32,14 @@ test: venv
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+## Update the message catalogues (nl, zh_Hans, id) from the code and compile them (GNU gettext).
+MESSAGES_ENV := cd oscar_backorders && DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=$(CURDIR):$(CURDIR)/sandbox
+messages: venv
+	$(MESSAGES_ENV) $(abspath $(PY)) -m django makemessages -l nl -l zh_Hans -l id \
+		--no-obsolete --add-location file \
+		--ignore "templates/oscar/communication/emails/commtype_order_placed_body.txt"
+	$(MESSAGES_ENV) $(abspath $(PY)) -m django compilemessages
 
 bench: venv
 	$(PY) bench/run.py

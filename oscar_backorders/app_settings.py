@@ -40,6 +40,13 @@ DEFAULTS: dict[str, Any] = {
     # Class loader the plugin's loader delegates to (set this if the shop had its own
     # OSCAR_DYNAMIC_CLASS_LOADER before installing the plugin).
     "DELEGATE_CLASS_LOADER": "oscar.core.loading.default_class_loader",
+    # --- customer display ---
+    # Products per page on the "ships later" page.
+    "SHIPS_LATER_PAGE_SIZE": 20,
+    # Seconds the "ships later" page keeps its list of products (estimates are always fresh).
+    "SHIPS_LATER_CACHE_SECONDS": 300,
+    # In-stock alternatives shown on the page of a product that would ship later (0: none).
+    "ALTERNATIVES_LIMIT": 4,
 }
 
 

@@ -169,3 +169,22 @@ class BackorderAvailability(Base):
             "later": backordered,
             "date": date_text,
         }
+
+
+class BackorderLineAvailability(BackorderAvailability):
+    """The availability of one basket line: its ``message`` speaks of the line's own quantity.
+
+    Oscar's basket and checkout templates show ``availability.message`` for each line; for a line
+    that message is "2 ship now, 3 backordered — ships by …" rather than the product's. The line is
+    read when the message is rendered, so a quantity changed in the basket form is reflected.
+    """
+
+    def __init__(self, base: BackorderAvailability, line: object) -> None:
+        self.__dict__.update(base.__dict__)
+        self.line = line
+
+    @property
+    def message(self) -> str:  # type: ignore[override]
+        if self.code == self.CODE_OUT_OF_STOCK:
+            return str(_("Unavailable"))
+        return self.quantity_message(getattr(self.line, "quantity", 1) or 1)

@@ -21,7 +21,7 @@ from oscar.apps.partner import strategy as oscar_strategy
 from oscar.core.loading import get_class
 
 from oscar_backorders.abstract_models import PolicyMode
-from oscar_backorders.availability import BackorderAvailability
+from oscar_backorders.availability import BackorderAvailability, BackorderLineAvailability
 from oscar_backorders.estimates.base import Estimate, StockSnapshot, get_estimator
 from oscar_backorders.policy import PolicyCache
 
@@ -97,7 +97,11 @@ class Backorders:
         if basket is not None and basket.id:
             # The basket caches its lines; warming here costs one query for the whole basket.
             self.warm_backorder_policies(bl.stockrecord for bl in basket.all_lines())
-        return super().fetch_for_line(line, stockrecord)  # type: ignore[misc]
+        info = super().fetch_for_line(line, stockrecord)  # type: ignore[misc]
+        if isinstance(info.availability, BackorderAvailability):
+            # A line's message speaks of its quantity: "2 ship now, 3 backordered — ships by …".
+            info = info._replace(availability=BackorderLineAvailability(info.availability, line))
+        return info
 
 
 class Default(

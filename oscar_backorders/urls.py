@@ -3,8 +3,23 @@
 path("backorders/", include("oscar_backorders.urls")),
 """
 
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from oscar_backorders import views
 
 app_name = "oscar_backorders"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("ships-later/", views.ShipsLaterView.as_view(), name="ships-later"),
+    path(
+        "orders/<str:order_number>/lines/<int:line_id>/cancel/",
+        views.CancelWaitingView.as_view(),
+        name="cancel",
+    ),
+    # The hash is Oscar's order verification hash, as in its "order-status" URL.
+    re_path(
+        r"^order-status/(?P<order_number>[\w-]*)/(?P<hash>[A-z0-9-_=:]+)/lines/(?P<line_id>\d+)/cancel/$",
+        views.AnonymousCancelWaitingView.as_view(),
+        name="anon-cancel",
+    ),
+]

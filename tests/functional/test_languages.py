@@ -1,0 +1,117 @@
+"""The customer pages render in Dutch, Simplified Chinese and Indonesian, dates and money included."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from babel.numbers import format_currency
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import to_locale
+from oscar.test.factories import UserFactory
+
+import oscar_backorders
+from tests.factories import stocked_product
+from tests.functional.checkout import add_to_basket
+from tests.helpers import basket_with, place
+
+EXPECTED = {
+    "nl": {
+        "product": "Na te bestellen — verzonden uiterlijk 8 dec",
+        "money": "£\xa01.234,50",
+        "basket": "3 nu verzonden, 2 nabesteld — verzonden uiterlijk 3 dec",
+        "detail": [
+            "Levering van je artikelen",
+            "3 uit voorraad",
+            "2 wachten op voorraad — verzonden uiterlijk 3 dec",
+            "Wachtende artikelen annuleren",
+        ],
+    },
+    "zh-hans": {
+        "product": "可缺货预订 — 预计 12月8日 前发货",
+        "money": "£1,234.50",
+        "basket": "3 件现在发货，2 件缺货预订 — 预计 12月3日 前发货",
+        "detail": [
+            "商品配送情况",
+            "3 件现货",
+            "2 件等待到货 — 预计 12月3日 前发货",
+            "取消等待中的商品",
+        ],
+    },
+    "id": {
+        "product": "Bisa dipesan — dikirim paling lambat 8 Des",
+        "money": "£1.234,50",
+        "basket": "3 dikirim sekarang, 2 tertunda — dikirim paling lambat 3 Des",
+        "detail": [
+            "Pengiriman barang Anda",
+            "3 dari stok",
+            "2 menunggu stok — dikirim paling lambat 3 Des",
+            "Batalkan barang yang menunggu",
+        ],
+    },
+}
+
+
+@pytest.fixture
+def products(today):
+    return (
+        stocked_product(num_in_stock=0, lead_time_days=10, price=Decimal("1234.50")),
+        stocked_product(num_in_stock=3, lead_time_days=7),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", sorted(EXPECTED))
+def test_product_page_basket_and_order_detail_render_translated(
+    client, strategy, products, language
+):
+    backordered, partly = products
+    expected = EXPECTED[language]
+    with translation.override(language):
+        product_url = backordered.get_absolute_url()
+        basket_url = reverse("basket:summary")
+    assert product_url.startswith(f"/{language}/")
+
+    page = client.get(product_url).content.decode()
+    assert expected["product"] in page
+    assert expected["money"] in page
+    assert expected["money"] == format_currency(
+        Decimal("1234.50"), "GBP", locale=to_locale(language)
+    )
+
+    add_to_basket(client, partly, 5)
+    assert expected["basket"] in client.get(basket_url).content.decode()
+
+    user = UserFactory()
+    client.force_login(user)
+    order = place(basket_with(strategy, (partly, 5)), user=user)
+    with translation.override(language):
+        detail_url = reverse("customer:order", kwargs={"order_number": order.number})
+    detail = client.get(detail_url).content.decode()
+    for text in expected["detail"]:
+        assert text in detail
+
+
+LOCALE_DIR = Path(oscar_backorders.__file__).parent / "locale"
+
+
+@pytest.mark.parametrize("locale", ["nl", "zh_Hans", "id"])
+def test_every_plugin_string_is_translated_and_compiled(locale):
+    po = (LOCALE_DIR / locale / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    entries = [e for e in po.split("\n\n") if "msgid " in e and 'msgid ""\nmsgstr ""' not in e]
+    untranslated = [
+        e
+        for e in entries
+        for value in re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', e + "\n", re.M)
+        if not "".join(re.findall(r'"(.*)"', value))
+    ]
+    assert untranslated == []
+    assert "#, fuzzy" not in po
+    with open(LOCALE_DIR / locale / "LC_MESSAGES" / "django.mo", "rb") as mo:
+        catalog = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+    singular_ids = {key if isinstance(key, str) else key[0] for key in catalog} - {""}
+    assert len(singular_ids) == len(entries), "run `make messages` to recompile the .mo"

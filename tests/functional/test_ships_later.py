@@ -1,0 +1,170 @@
+"""The "ships later" page (R11) and what a backordered product's page offers those who won't wait."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from oscar.core.loading import get_model
+from oscar.test.factories import CategoryFactory, PartnerFactory, UserFactory
+
+from oscar_backorders.abstract_models import PolicyMode
+from tests.factories import BackorderPolicyFactory, stocked_product
+
+pytestmark = pytest.mark.django_db
+
+ProductCategory = get_model("catalogue", "ProductCategory")
+ProductRecommendation = get_model("catalogue", "ProductRecommendation")
+ProductAlert = get_model("customer", "ProductAlert")
+
+URL = reverse("oscar_backorders:ships-later")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def titled(product, title):
+    product.title = title
+    product.save()
+    return product
+
+
+def test_lists_backordered_and_preordered_products_with_their_dates(client, today):
+    titled(stocked_product(num_in_stock=0, lead_time_days=10), "Pour-over")
+    titled(
+        stocked_product(
+            num_in_stock=5, mode=PolicyMode.PREORDER, release_date=dt.date(2026, 12, 10)
+        ),
+        "Winter catalogue",
+    )
+    titled(stocked_product(num_in_stock=5), "Apron with stock")
+    titled(stocked_product(num_in_stock=0, mode=PolicyMode.OFF), "Kettle")
+    titled(stocked_product(num_in_stock=0, mode=None), "No policy")
+    page = client.get(URL).content.decode()
+    assert "Pour-over" in page and "Available on backorder — ships by 8 Dec" in page
+    assert "Winter catalogue" in page and "Pre-order — releases 10 Dec" in page
+    for absent in ("Apron with stock", "Kettle", "No policy"):
+        assert absent not in page
+
+
+def test_partner_default_and_shop_default_policies_count(client, today):
+    partner = PartnerFactory()
+    BackorderPolicyFactory(stockrecord=None, partner=partner, mode=PolicyMode.BACKORDER)
+    titled(stocked_product(num_in_stock=0, mode=None, partner=partner), "Partner default")
+    titled(stocked_product(num_in_stock=0, mode=PolicyMode.INHERIT), "Shop default")
+    assert "Partner default" in client.get(URL).content.decode()
+    assert "Shop default" not in client.get(URL).content.decode()
+    cache.clear()
+    with override_settings(BACKORDERS_DEFAULT_MODE="backorder"):
+        assert "Shop default" in client.get(URL).content.decode()
+
+
+def test_page_is_paginated(client, today):
+    for number in range(5):
+        titled(stocked_product(num_in_stock=0), f"Product {number}")
+    with override_settings(BACKORDERS_SHIPS_LATER_PAGE_SIZE=2):
+        first = client.get(URL).content.decode()
+        last = client.get(URL, {"page": 3}).content.decode()
+    assert "Product 0" in first and "Product 1" in first and "Product 2" not in first
+    assert "Page 1 of 3" in first
+    assert "Product 4" in last and "Product 0" not in last
+
+
+def test_list_is_cached_until_it_expires(client, today):
+    titled(stocked_product(num_in_stock=0), "Cached one")
+    client.get(URL)
+    titled(stocked_product(num_in_stock=0), "Added later")
+    assert "Added later" not in client.get(URL).content.decode()
+    cache.clear()
+    assert "Added later" in client.get(URL).content.decode()
+
+
+def _count_page_queries(client):
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(URL)
+    return len(ctx.captured_queries)
+
+
+def test_page_queries_do_not_grow_with_the_products(client, today):
+    for _ in range(2):
+        stocked_product(num_in_stock=0)
+    two = _count_page_queries(client)
+    for _ in range(6):
+        stocked_product(num_in_stock=0)
+    assert _count_page_queries(client) == two
+
+
+def test_catalogue_links_to_the_page(client, today):
+    page = client.get(reverse("catalogue:index")).content.decode()
+    assert URL in page
+
+
+def _product_in_category(category, **kwargs):
+    product = stocked_product(**kwargs)
+    ProductCategory.objects.create(product=product, category=category)
+    return product
+
+
+def _product_page_queries(client, product):
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(product.get_absolute_url())
+    return len(ctx.captured_queries)
+
+
+def test_alternatives_cost_the_same_queries_however_many_candidates(client, today):
+    category = CategoryFactory()
+    waiting = _product_in_category(category, num_in_stock=0)
+    _product_in_category(category, num_in_stock=2, mode=None)
+    client.get(waiting.get_absolute_url())  # warm the session and basket
+    few = _product_page_queries(client, waiting)
+    for _ in range(6):
+        _product_in_category(category, num_in_stock=2, mode=None)
+    assert _product_page_queries(client, waiting) == few
+
+
+def test_backordered_product_page_offers_in_stock_alternatives(client, today):
+    category = CategoryFactory()
+    waiting = titled(_product_in_category(category, num_in_stock=0), "Pour-over")
+    titled(_product_in_category(category, num_in_stock=4, mode=None), "Drip cone")
+    titled(_product_in_category(category, num_in_stock=0), "Other backorder")
+    titled(_product_in_category(category, num_in_stock=0, mode=PolicyMode.OFF), "Sold out")
+    recommended = titled(stocked_product(num_in_stock=2), "Recommended kettle")
+    ProductRecommendation.objects.create(primary=waiting, recommendation=recommended)
+
+    page = client.get(waiting.get_absolute_url()).content.decode()
+    section = page.split("Available now instead")[1].split("</ul>")[0]
+    assert "Recommended kettle" in section and "Drip cone" in section
+    assert section.index("Recommended kettle") < section.index("Drip cone")
+    assert "Other backorder" not in section and "Sold out" not in section
+
+
+def test_in_stock_product_page_offers_no_alternatives(client, today):
+    category = CategoryFactory()
+    product = _product_in_category(category, num_in_stock=3)
+    _product_in_category(category, num_in_stock=3)
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert "Available now instead" not in page
+    assert "backorder_alert_form" not in page
+
+
+def test_customer_who_wont_wait_signs_up_for_back_in_stock_alert(client, today):
+    product = stocked_product(num_in_stock=0)
+    user = UserFactory()
+    client.force_login(user)
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert "backorder_alert_form" in page
+    assert reverse("customer:alert-create", kwargs={"pk": product.pk}) in page
+    client.post(reverse("customer:alert-create", kwargs={"pk": product.pk}))
+    assert ProductAlert.objects.get(product=product).user == user
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert "You have an active stock alert for this product." in page
