@@ -1,0 +1,164 @@
+"""Keep an authorisation capturable for as long as its backordered units wait.
+
+Card authorisations lapse after days (Stripe: 7 for customer-initiated payments), backorders wait
+for weeks. Every authorisation stores its capture deadline (from the provider's answer when it
+gives one). :func:`refresh_expiring_authorisations`, run periodically by Celery beat, takes a
+fresh authorisation from the stored payment method ahead of the deadline (within
+``BACKORDERS_PAYMENT_REAUTHORISE_WITHIN_HOURS``); when the gateway cannot, or the re-authorisation
+fails, the authorisation is marked as waiting for the customer, the order gets a note and
+``authorisation_expiring`` is sent (so the customer can be asked to confirm payment). Every step
+leaves an order note.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_model
+
+from oscar_backorders import signals
+from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
+from oscar_backorders.payments.authorise import deadline, idempotency_key
+from oscar_backorders.payments.capture import _note
+from oscar_backorders.payments.gateways import get_gateway
+from oscar_backorders.payments.gateways.exceptions import GatewayError
+from oscar_backorders.payments.locks import lock_authorisation, lock_order
+
+ZERO = Decimal("0.00")
+
+
+def _needs_customer(authorisation: Any, why: str) -> None:
+    authorisation.status = AuthorisationStatus.NEEDS_CUSTOMER
+    authorisation.save(update_fields=["status"])
+    order = authorisation.order
+    _note(
+        order,
+        _(
+            "The payment authorisation %(reference)s could not be renewed (%(why)s); the "
+            "customer must confirm payment before the waiting items can ship."
+        )
+        % {"reference": authorisation.reference, "why": why},
+    )
+    expires_at = authorisation.expires_at
+    transaction.on_commit(
+        lambda: signals.authorisation_expiring.send(
+            sender=type(authorisation), order=order, expires_at=expires_at
+        )
+    )
+
+
+def _reauthorise(authorisation: Any, amount: Decimal) -> Any | None:
+    """Replace a locked authorisation by a fresh one for ``amount``; ``None`` if it failed."""
+    PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+    gateway = get_gateway()
+    if not (gateway.capabilities.reauthorise and authorisation.payment_method):
+        _needs_customer(authorisation, _("the payment provider cannot re-authorise"))
+        return None
+    order = authorisation.order
+    try:
+        answer = gateway.reauthorise(
+            authorisation.reference,
+            amount=amount,
+            currency=authorisation.currency,
+            payment_method=authorisation.payment_method,
+            idempotency_key=idempotency_key(order.number, "reauthorise", authorisation.pk),
+        )
+    except GatewayError as exc:
+        _needs_customer(authorisation, str(exc))
+        return None
+    authorisation.status = AuthorisationStatus.REPLACED
+    authorisation.amount_released = authorisation.amount - authorisation.amount_captured
+    authorisation.save(update_fields=["status", "amount_released"])
+    fresh = PaymentAuthorisation._default_manager.create(
+        order=order,
+        source=authorisation.source,
+        gateway=gateway.name,
+        reference=answer.reference,
+        payment_method=answer.payment_method or authorisation.payment_method,
+        currency=answer.currency,
+        amount=answer.amount,
+        expires_at=deadline(answer),
+        replaces=authorisation,
+    )
+    if authorisation.source_id:
+        authorisation.source.transactions.create(
+            txn_type="Re-authorise", amount=answer.amount, reference=answer.reference
+        )
+    _note(
+        order,
+        _("Re-authorised %(amount)s %(currency)s (%(reference)s), capturable until %(until)s.")
+        % {
+            "amount": answer.amount,
+            "currency": answer.currency,
+            "reference": answer.reference,
+            "until": f"{fresh.expires_at:%Y-%m-%d %H:%M}",
+        },
+    )
+    return fresh
+
+
+def outstanding(order: Any) -> Decimal:
+    """What the order still has to pay: its total less captures done and releases recorded."""
+    captured = sum(
+        order.backorder_captures.filter(status=CaptureStatus.CAPTURED).values_list(
+            "amount", flat=True
+        ),
+        ZERO,
+    )
+    released = sum(order.backorder_releases.values_list("amount", flat=True), ZERO)
+    return order.total_incl_tax - captured - released
+
+
+@transaction.atomic
+def reauthorise_outstanding(order_id: int) -> Any | None:
+    """After a capture that ended its authorisation, authorise what the order still owes."""
+    PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+    order = lock_order(order_id)
+    last = PaymentAuthorisation._default_manager.filter(order=order).order_by("-pk").first()
+    if last is None or last.status != AuthorisationStatus.CLOSED:
+        return None
+    amount = outstanding(order)
+    if amount <= 0:
+        return None
+    return _reauthorise(lock_authorisation(last.pk), amount)
+
+
+def refresh_expiring_authorisations(*, now: datetime.datetime | None = None) -> int:
+    """Re-authorise every active authorisation whose deadline falls within the window.
+
+    Returns how many authorisations were handled (renewed or handed to the customer). Safe to
+    run concurrently and repeatedly: each authorisation is locked and re-checked.
+    """
+    PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+    now = now or timezone.now()
+    horizon = now + datetime.timedelta(hours=backorder_settings.PAYMENT_REAUTHORISE_WITHIN_HOURS)
+    ids = list(
+        PaymentAuthorisation._default_manager.filter(
+            status=AuthorisationStatus.ACTIVE, expires_at__lte=horizon
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    handled = 0
+    for pk in ids:
+        with transaction.atomic():
+            authorisation = lock_authorisation(pk)
+            if (
+                authorisation.status != AuthorisationStatus.ACTIVE
+                or authorisation.expires_at is None
+                or authorisation.expires_at > horizon
+            ):
+                continue
+            if authorisation.amount_remaining <= 0:
+                authorisation.status = AuthorisationStatus.CLOSED
+                authorisation.save(update_fields=["status"])
+                continue
+            _reauthorise(authorisation, authorisation.amount_remaining)
+            handled += 1
+    return handled
