@@ -18,6 +18,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from oscar.apps.order.exceptions import InvalidShippingEvent
+from oscar.apps.partner.exceptions import InvalidStockAdjustment
 from oscar.core.loading import get_class, get_model
 
 from oscar_backorders import services, signals
@@ -137,7 +139,7 @@ def settle_capture(capture_id: int) -> ShipmentResult:
         answer = Capture(reference="", amount=Decimal("0.00"))
     try:
         return _record_success(capture.pk, answer)
-    except BackorderError as exc:
+    except (BackorderError, InvalidStockAdjustment, InvalidShippingEvent) as exc:
         # The money moved but the shipment could not be recorded (stock or lines changed under
         # it). The capture stays open: the next attempt replays the same key (no second debit).
         return _record_failure(capture.pk, exc)

@@ -143,11 +143,21 @@ def plan_shipment(
         if (
             line.stockrecord_id
             and line.can_track_allocations
-            and not line.is_allocation_consumption_possible(needed)
+            and not (
+                line.is_allocation_consumption_possible(needed)
+                and line.stockrecord.is_allocation_consumption_possible(needed)
+            )
         ):
             raise ShipmentRefused(
-                _("The stock allocated to %(title)s does not cover %(quantity)d unit(s).")
-                % {"title": line.title, "quantity": quantity},
+                _(
+                    "The stock of %(title)s does not cover %(quantity)d unit(s): %(in_stock)d "
+                    "on the shelf."
+                )
+                % {
+                    "title": line.title,
+                    "quantity": quantity,
+                    "in_stock": line.stockrecord.num_in_stock or 0,
+                },
                 order_id=order_id,
                 line_id=line_id,
             )

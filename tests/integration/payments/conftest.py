@@ -52,4 +52,9 @@ def lines_of(order):
 
 
 def allocate(line, quantity):
+    """Stock arrives for ``quantity`` waiting units and is allocated to them."""
+    record = line.stockrecord
+    record.refresh_from_db()
+    record.num_in_stock += quantity
+    record.save()
     return services.allocate_units(line.backorder.pk, quantity, reason="stock arrived")
