@@ -11,7 +11,7 @@ from oscar_backorders import services
 from oscar_backorders.payments.capture import settle_capture
 from oscar_backorders.payments.exceptions import PaymentRefused, ShipmentRefused
 from oscar_backorders.payments.shipping import plan_shipment, ship
-from tests.integration.payments.conftest import allocate, lines_of
+from tests.payments_support import allocate, lines_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

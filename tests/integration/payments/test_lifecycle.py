@@ -9,7 +9,7 @@ from oscar_backorders import signals
 from oscar_backorders.payments.gateways.base import Capabilities
 from oscar_backorders.payments.lifecycle import refresh_expiring_authorisations
 from oscar_backorders.payments.shipping import ship
-from tests.integration.payments.conftest import allocate, lines_of
+from tests.payments_support import allocate, lines_of
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from oscar_backorders.payments.exceptions import NoAuthorisation, ShipmentRefuse
 from oscar_backorders.payments.shipping import plan_shipment, ship
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
-from tests.integration.payments.conftest import allocate, lines_of
+from tests.payments_support import allocate, lines_of
 
 pytestmark = pytest.mark.django_db
 

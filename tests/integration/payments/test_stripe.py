@@ -20,7 +20,7 @@ from oscar_backorders.payments.release import refund_capture
 from oscar_backorders.payments.shipping import ship
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
-from tests.integration.payments.conftest import allocate, lines_of, stripe_card
+from tests.payments_support import allocate, lines_of, stripe_card
 
 pytestmark = [pytest.mark.django_db, pytest.mark.localstripe]
 
