@@ -160,6 +160,9 @@ class AbstractPaymentCapture(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    #: The last attempt may have moved money (a timeout, or money taken but the shipment could
+    #: not be recorded): retry only with the same key against the same authorisation.
+    outcome_unknown = models.BooleanField(_("money may have moved"), default=False)
     shipping_event = models.OneToOneField(
         "order.ShippingEvent",
         on_delete=models.SET_NULL,

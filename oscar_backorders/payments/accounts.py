@@ -35,7 +35,6 @@ class LineAccount:
 class OrderAccounts:
     lines: dict[int, LineAccount] = field(default_factory=lambda: defaultdict(LineAccount))
     extras_taken: bool = False  # shipping charge and surcharges captured or released
-    pending_amount: Decimal = Decimal("0.00")  # captures not yet captured
     next_sequence: int = 1
 
 
@@ -49,8 +48,6 @@ def order_accounts(order: Any) -> OrderAccounts:
             continue
         accounts.extras_taken |= capture.includes_shipping
         open_capture = capture.status != CaptureStatus.CAPTURED
-        if open_capture:
-            accounts.pending_amount += capture.amount
         for key, quantity in capture.line_quantities.items():
             account = accounts.lines[int(key)]
             account.reserved += quantity

@@ -36,7 +36,11 @@ from oscar_backorders.payments.authorise import (
 from oscar_backorders.payments.exceptions import PaymentRefused, ShipmentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.base import Capture
-from oscar_backorders.payments.gateways.exceptions import AuthorisationExpired, GatewayError
+from oscar_backorders.payments.gateways.exceptions import (
+    AuthorisationExpired,
+    GatewayError,
+    GatewayTimeout,
+)
 from oscar_backorders.payments.locks import lock_authorisation, lock_capture, lock_source
 
 
@@ -92,6 +96,9 @@ def _follow_authorisation(capture_id: int) -> Any:
     capture = lock_capture(capture_id)
     if capture.status in (CaptureStatus.CAPTURED, CaptureStatus.ABANDONED):
         return capture
+    if capture.outcome_unknown:
+        # The provider may have taken the money under this key: a new key would take it twice.
+        return capture
     authorisation = active_authorisation(capture.order_id)
     if authorisation.pk != capture.authorisation_id:
         capture.authorisation = authorisation
@@ -117,7 +124,7 @@ def settle_capture(capture_id: int) -> ShipmentResult:
             order_id=capture.order_id,
         )
     authorisation = capture.authorisation
-    if authorisation.status != AuthorisationStatus.ACTIVE:
+    if authorisation.status != AuthorisationStatus.ACTIVE and not capture.outcome_unknown:
         return _record_failure(
             capture.pk,
             GatewayError(
@@ -134,7 +141,7 @@ def settle_capture(capture_id: int) -> ShipmentResult:
                 idempotency_key=capture.idempotency_key,
             )
         except GatewayError as exc:
-            return _record_failure(capture.pk, exc)
+            return _record_failure(capture.pk, exc, outcome_unknown=isinstance(exc, GatewayTimeout))
     else:  # a free shipment: nothing to capture, but it is still recorded and shipped
         answer = Capture(reference="", amount=Decimal("0.00"))
     try:
@@ -142,7 +149,7 @@ def settle_capture(capture_id: int) -> ShipmentResult:
     except (BackorderError, InvalidStockAdjustment, InvalidShippingEvent) as exc:
         # The money moved but the shipment could not be recorded (stock or lines changed under
         # it). The capture stays open: the next attempt replays the same key (no second debit).
-        return _record_failure(capture.pk, exc)
+        return _record_failure(capture.pk, exc, outcome_unknown=capture.amount > 0)
 
 
 @transaction.atomic
@@ -194,7 +201,7 @@ def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
     authorisation.amount_captured += capture.amount
     if answer.remainder_released:
         authorisation.amount_released += authorisation.amount_remaining
-    if authorisation.amount_remaining == 0:
+    if authorisation.amount_remaining == 0 and authorisation.status == AuthorisationStatus.ACTIVE:
         authorisation.status = AuthorisationStatus.CLOSED
     authorisation.save(update_fields=["amount_captured", "amount_released", "status"])
     if authorisation.source_id and capture.amount:
@@ -207,6 +214,7 @@ def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
     capture.date_captured = timezone.now()
     capture.last_error = ""
     capture.next_attempt_at = None
+    capture.outcome_unknown = False
     capture.save()
     _note(
         order,
@@ -238,15 +246,20 @@ def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
 
 
 @transaction.atomic
-def _record_failure(capture_id: int, error: Exception) -> ShipmentResult:
+def _record_failure(
+    capture_id: int, error: Exception, *, outcome_unknown: bool = False
+) -> ShipmentResult:
     capture = lock_capture(capture_id)
     if capture.status == CaptureStatus.CAPTURED:
         return _result(capture)
+    capture.outcome_unknown = outcome_unknown
     capture.status = CaptureStatus.FAILED
     capture.attempts += 1
     capture.last_error = str(error)[:2000]
     capture.next_attempt_at = timezone.now() + retry_delay(capture.attempts)
-    capture.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
+    capture.save(
+        update_fields=["status", "attempts", "last_error", "next_attempt_at", "outcome_unknown"]
+    )
     if isinstance(error, AuthorisationExpired):
         authorisation = lock_authorisation(capture.authorisation_id)
         if authorisation.status == AuthorisationStatus.ACTIVE:
@@ -294,6 +307,15 @@ def abandon_capture(capture_id: int, *, actor: Any = None, reason: str) -> Any:
         raise PaymentRefused(
             _("Shipment %(n)d is %(status)s; only a held shipment can be abandoned.")
             % {"n": capture.sequence, "status": capture.get_status_display()},
+            order_id=capture.order_id,
+        )
+    if capture.outcome_unknown or capture.status == CaptureStatus.PENDING:
+        raise PaymentRefused(
+            _(
+                "The payment provider may have taken the money for shipment %(n)d; retry the "
+                "capture (it cannot take the money twice) instead of abandoning it."
+            )
+            % {"n": capture.sequence},
             order_id=capture.order_id,
         )
     capture.status = CaptureStatus.ABANDONED

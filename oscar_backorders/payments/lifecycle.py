@@ -25,7 +25,7 @@ from oscar_backorders import signals
 from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
 from oscar_backorders.payments.authorise import deadline, idempotency_key
-from oscar_backorders.payments.capture import _note
+from oscar_backorders.payments.capture import _note, settle_capture
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import GatewayError
 from oscar_backorders.payments.locks import lock_authorisation, lock_order
@@ -53,10 +53,28 @@ def _needs_customer(authorisation: Any, why: str) -> None:
     )
 
 
+def _unknown_outcomes(authorisation: Any) -> Decimal:
+    """Amount of this authorisation's captures that may have moved money without a record."""
+    return sum(
+        authorisation.captures.filter(
+            outcome_unknown=True, status__in=[CaptureStatus.PENDING, CaptureStatus.FAILED]
+        ).values_list("amount", flat=True),
+        ZERO,
+    )
+
+
 def _reauthorise(authorisation: Any, amount: Decimal) -> Any | None:
-    """Replace a locked authorisation by a fresh one for ``amount``; ``None`` if it failed."""
+    """Replace a locked authorisation by a fresh one for ``amount``; ``None`` if it failed.
+
+    Captures whose outcome is unknown stay on the old authorisation (they are retried with their
+    own key there), so their amount is neither released nor authorised again.
+    """
     PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
     gateway = get_gateway()
+    uncertain = _unknown_outcomes(authorisation)
+    amount -= uncertain
+    if amount <= 0:
+        return None
     if not (gateway.capabilities.reauthorise and authorisation.payment_method):
         _needs_customer(authorisation, _("the payment provider cannot re-authorise"))
         return None
@@ -73,7 +91,7 @@ def _reauthorise(authorisation: Any, amount: Decimal) -> Any | None:
         _needs_customer(authorisation, str(exc))
         return None
     authorisation.status = AuthorisationStatus.REPLACED
-    authorisation.amount_released = authorisation.amount - authorisation.amount_captured
+    authorisation.amount_released = authorisation.amount - authorisation.amount_captured - uncertain
     authorisation.save(update_fields=["status", "amount_released"])
     fresh = PaymentAuthorisation._default_manager.create(
         order=order,
@@ -136,6 +154,7 @@ def refresh_expiring_authorisations(*, now: datetime.datetime | None = None) -> 
     run concurrently and repeatedly: each authorisation is locked and re-checked.
     """
     PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
     now = now or timezone.now()
     horizon = now + datetime.timedelta(hours=backorder_settings.PAYMENT_REAUTHORISE_WITHIN_HOURS)
     ids = list(
@@ -147,6 +166,11 @@ def refresh_expiring_authorisations(*, now: datetime.datetime | None = None) -> 
     )
     handled = 0
     for pk in ids:
+        # Settle captures whose outcome is unknown first (same key: no double capture).
+        for capture_id in PaymentCapture._default_manager.filter(
+            authorisation_id=pk, outcome_unknown=True, status=CaptureStatus.FAILED
+        ).values_list("pk", flat=True):
+            settle_capture(capture_id)
         with transaction.atomic():
             authorisation = lock_authorisation(pk)
             if (

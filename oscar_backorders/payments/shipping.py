@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_backorders.app_settings import backorder_settings
-from oscar_backorders.payments.abstract_models import AuthorisationStatus
+from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
 from oscar_backorders.payments.accounts import order_accounts, order_extras
 from oscar_backorders.payments.amounts import units_value
 from oscar_backorders.payments.authorise import active_authorisation, idempotency_key
@@ -167,7 +167,13 @@ def plan_shipment(
     includes_shipping = not accounts.extras_taken and (with_first or units_left_after == 0)
     if includes_shipping:
         amount += order_extras(order)
-    available = authorisation.amount_remaining - accounts.pending_amount
+    open_on_authorisation = sum(
+        authorisation.captures.filter(
+            status__in=[CaptureStatus.PENDING, CaptureStatus.FAILED]
+        ).values_list("amount", flat=True),
+        Decimal("0.00"),
+    )
+    available = authorisation.amount_remaining - open_on_authorisation
     if amount > available:
         raise ShipmentRefused(
             _(

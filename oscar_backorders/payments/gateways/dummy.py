@@ -299,6 +299,12 @@ class DummyGateway:
         with self._lock:
             call = Call(method, params, key)
             self.calls.append(call)
+            planned = self._failures.get(method) or []
+            if planned and planned[0] == "timeout":
+                # The network fails whether or not the provider has seen the key before.
+                planned.pop(0)
+                call.outcome = "timeout"
+                raise GatewayTimeout("The payment provider did not answer in time.")
             if key in self._answers:
                 seen_method, seen_params, answer = self._answers[key]
                 if (seen_method, seen_params) != (method, params):
@@ -310,7 +316,6 @@ class DummyGateway:
                     )
                 call.replayed = True
                 return replace(answer)
-            planned = self._failures.get(method) or []
             how = planned.pop(0) if planned else None
             if how == "decline":
                 call.outcome = "declined"

@@ -108,3 +108,28 @@ def test_single_capture_gateway_authorises_the_rest_after_the_first_shipment(
     allocate(main, 3)
     assert run_on_commit(ship, mixed_order.pk, {main.pk: 3}).shipped
     assert gateway.total_captured == mixed_order.total_incl_tax
+
+
+def test_capture_that_may_have_taken_money_is_not_taken_again_after_renewal(
+    mixed_order, gateway, run_on_commit
+):
+    """Found by the property test: a timed-out capture must keep its key across a renewal."""
+    _main, plain = lines_of(mixed_order)
+    gateway.fail_next("capture", "timeout_after")  # the provider took 4.50, then timed out
+    held = run_on_commit(ship, mixed_order.pk, {plain.pk: 1})
+    assert held.status == "failed"
+    gateway.fail_next("capture", "timeout")  # still no answer when the renewal retries it
+
+    with time_machine.travel(NOW + dt.timedelta(days=6), tick=False):
+        run_on_commit(refresh_expiring_authorisations)
+        old, fresh = PaymentAuthorisation.objects.filter(order=mixed_order).order_by("pk")
+        assert fresh.amount == Decimal("50.00")  # the uncertain 4.50 stays with the old one
+        from oscar_backorders.payments.capture import settle_capture
+
+        result = run_on_commit(settle_capture, held.capture_id)
+
+    assert result.shipped
+    assert gateway.total_captured == Decimal("4.50")
+    old.refresh_from_db()
+    assert old.amount_captured + old.amount_released == old.amount
+    assert old.status == "replaced"
