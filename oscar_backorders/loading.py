@@ -28,6 +28,9 @@ MIXINS: dict[tuple[str, str], str] = {
     ("checkout.views", "PaymentDetailsView"): (
         "oscar_backorders.payments.checkout.AuthoriseAtCheckoutMixin"
     ),
+    ("order.processing", "EventHandler"): (
+        "oscar_backorders.payments.processing.ShipWithPaymentEventHandlerMixin"
+    ),
 }
 
 

@@ -186,6 +186,7 @@ def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
         lines,
         counts,
         reference=capture.reason or _("Shipment %(n)d") % {"n": capture.sequence},
+        backorders_capture=True,  # reach Oscar's handling, not the dashboard route to ship()
     )
     handler.consume_stock_allocations(order, lines, counts)
     payment_event = order.payment_events.create(
