@@ -13,6 +13,7 @@ form; a real provider's client-side form puts its token there); override
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -30,6 +31,8 @@ from oscar_backorders.payments.gateways.exceptions import (
     GatewayTimeout,
     PaymentDeclined,
 )
+
+logger = logging.getLogger(__name__)
 
 #: Test tokens the sandbox's payment form offers (the dummy gateway understands them).
 SANDBOX_TOKENS = (
@@ -78,6 +81,35 @@ class AuthoriseAtCheckoutMixin:
         self._bo_gateway_name = gateway.name
         self.add_payment_source(build_source(answer, gateway_name=gateway.name))  # type: ignore[attr-defined]
         self.add_payment_event(AUTHORISED_EVENT, answer.amount, reference=answer.reference)  # type: ignore[attr-defined]
+
+    def handle_order_placement(self, order_number: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().handle_order_placement(order_number, *args, **kwargs)  # type: ignore[misc]
+        except Exception:
+            self._bo_release_unplaced(order_number)
+            raise
+
+    def _bo_release_unplaced(self, order_number: str) -> None:
+        """The order could not be placed (e.g. a backorder cap was reached meanwhile): let the
+        authorisation go rather than hold the customer's money until it lapses."""
+        answer, self._bo_authorisation = self._bo_authorisation, None
+        if answer is None:
+            return
+        try:
+            get_gateway().release(
+                answer.reference,
+                amount=answer.amount,
+                currency=answer.currency,
+                idempotency_key=idempotency_key(order_number, "release-unplaced"),
+                remainder=True,
+            )
+        except GatewayError:
+            logger.exception(
+                "Order #%s was not placed and its authorisation %s could not be released; "
+                "it lapses on its own.",
+                order_number,
+                answer.reference,
+            )
 
     def save_payment_details(self, order: Any) -> None:
         super().save_payment_details(order)  # type: ignore[misc]

@@ -106,3 +106,22 @@ def test_bad_gateway_setting_names_the_setting(settings):
             get_gateway()
     finally:
         reset_gateway_cache()
+
+
+def test_another_process_can_capture_release_and_refund_what_this_one_authorised(gateway):
+    """The sandbox's web server authorises, its Celery worker captures: state is not shared."""
+    held = authorise(gateway, amount="20.00")
+    worker = DummyGateway()
+    capture = worker.capture(
+        held.reference, amount=Decimal("15.00"), currency="GBP", idempotency_key="c1"
+    )
+    with pytest.raises(GatewayError, match="exceeds the 5.00 left"):
+        worker.capture(held.reference, amount=Decimal("6.00"), currency="GBP", idempotency_key="c2")
+    assert DummyGateway().refund(
+        capture.reference, amount=Decimal("15.00"), currency="GBP", idempotency_key="r1"
+    ).amount == Decimal("15.00")
+    assert DummyGateway().release(
+        held.reference, amount=Decimal("20.00"), currency="GBP", idempotency_key="v", remainder=True
+    ).amount == Decimal("20.00")
+    with pytest.raises(GatewayError, match="No authorisation"):
+        worker.capture("auth_dummy_x", amount=Decimal("1.00"), currency="GBP", idempotency_key="c3")

@@ -18,8 +18,8 @@ else authorises.
 from __future__ import annotations
 
 import datetime
-import itertools
 import threading
+import uuid
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -41,6 +41,23 @@ from oscar_backorders.payments.gateways.exceptions import (
 )
 
 FAILURES = ("decline", "timeout", "expired", "timeout_after")
+
+
+def _uid() -> str:
+    # Unique across processes: references are stored with a unique constraint.
+    return uuid.uuid4().hex[:16]
+
+
+def _cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def _parse_amount(reference: str, *, parts: int) -> Decimal | None:
+    """The amount a reference carries (``auth_dummy_<id>_<cents>_<expiry>``, ``ch_dummy_<id>_<cents>``)."""
+    pieces = reference.split("_")
+    if len(pieces) != parts or not pieces[3].isdigit():
+        return None
+    return Decimal(pieces[3]) / 100
 
 
 @dataclass(slots=True)
@@ -102,7 +119,6 @@ class DummyGateway:
             self.capture_amounts: dict[str, Decimal] = {}
             self._answers: dict[str, tuple[str, dict[str, Any], Any]] = {}
             self._failures: dict[str, list[str]] = {}
-            self._ids = itertools.count(1)
 
     def fail_next(self, method: str, how: str) -> None:
         """Make the next ``method`` call (``"capture"``, ``"authorise"``…) fail ``how``."""
@@ -170,7 +186,7 @@ class DummyGateway:
                     code="amount_too_large",
                 )
             held.captured += amount
-            reference = f"ch_dummy_{next(self._ids)}"
+            reference = f"ch_dummy_{_uid()}_{_cents(amount)}"
             held.captures.append(reference)
             self.capture_amounts[reference] = amount
             releases = final or not self.capabilities.multiple_captures
@@ -197,7 +213,9 @@ class DummyGateway:
         }
 
         def move() -> Release:
-            held = self.authorisations.get(authorisation_reference)
+            held = self.authorisations.get(authorisation_reference) or self._adopt(
+                authorisation_reference
+            )
             if held is None:
                 raise GatewayError(f"No authorisation {authorisation_reference}.", code="missing")
             self._check_positive(amount)
@@ -209,7 +227,7 @@ class DummyGateway:
                 raise GatewayError("This gateway cannot release part of an authorisation.")
             held.released += held.remaining if remainder else amount
             held.closed = held.remaining == 0
-            return Release(reference=f"void_dummy_{next(self._ids)}", amount=amount)
+            return Release(reference=f"void_dummy_{_uid()}", amount=amount)
 
         return self._call("release", params, idempotency_key, move)
 
@@ -226,6 +244,8 @@ class DummyGateway:
         def move() -> Release:
             self._check_positive(amount)
             captured = self.capture_amounts.get(capture_reference)
+            if captured is None:
+                captured = _parse_amount(capture_reference, parts=4)
             if captured is None or amount > captured:
                 raise GatewayError(
                     f"Refund of {amount} exceeds what {capture_reference} captured.",
@@ -235,7 +255,7 @@ class DummyGateway:
             for held in self.authorisations.values():
                 if capture_reference in held.captures:
                     held.refunded += amount
-            return Release(reference=f"re_dummy_{next(self._ids)}", amount=amount)
+            return Release(reference=f"re_dummy_{_uid()}", amount=amount)
 
         return self._call("refund", params, idempotency_key, move)
 
@@ -251,7 +271,9 @@ class DummyGateway:
         params = {"authorisation": authorisation_reference, "amount": amount}
 
         def move() -> Authorisation:
-            old = self.authorisations.get(authorisation_reference)
+            old = self.authorisations.get(authorisation_reference) or self._adopt(
+                authorisation_reference
+            )
             if old is not None and not old.closed:
                 old.released += old.remaining
                 old.closed = True
@@ -263,8 +285,8 @@ class DummyGateway:
 
     def _hold(self, amount: Decimal, currency: str, *, payment_method: str) -> Authorisation:
         self._check_positive(amount)
-        reference = f"auth_dummy_{next(self._ids)}"
         expires_at = timezone.now() + self.validity
+        reference = f"auth_dummy_{_uid()}_{_cents(amount)}_{int(expires_at.timestamp())}"
         self.authorisations[reference] = HeldAmount(
             reference, amount, currency, payment_method, expires_at
         )
@@ -277,7 +299,7 @@ class DummyGateway:
         )
 
     def _held(self, reference: str) -> HeldAmount:
-        held = self.authorisations.get(reference)
+        held = self.authorisations.get(reference) or self._adopt(reference)
         if held is None:
             raise GatewayError(f"No authorisation {reference}.", code="missing")
         if held.expires_at <= timezone.now():
@@ -288,6 +310,17 @@ class DummyGateway:
             )
         if held.closed:
             raise GatewayError(f"Authorisation {reference} is closed.", code="closed")
+        return held
+
+    def _adopt(self, reference: str) -> HeldAmount | None:
+        """An authorisation made by another process (sandbox web server vs Celery worker, or
+        before a restart): its amount and deadline are in its reference."""
+        amount = _parse_amount(reference, parts=5)
+        if amount is None:
+            return None
+        expires = datetime.datetime.fromtimestamp(int(reference.rsplit("_", 1)[1]), tz=datetime.UTC)
+        held = HeldAmount(reference, amount, "", "", expires)
+        self.authorisations[reference] = held
         return held
 
     @staticmethod

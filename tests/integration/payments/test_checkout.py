@@ -80,3 +80,30 @@ def test_provider_timeout_at_checkout_is_a_payment_error(strategy, today, gatewa
     with pytest.raises(PaymentError):
         checkout(strategy, "timeout")
     assert not PaymentAuthorisation.objects.exists()
+
+
+def test_authorisation_is_released_when_the_order_cannot_be_placed(strategy, today, gateway):
+    from oscar_backorders.exceptions import BackorderCapExceeded
+
+    basket = basket_with(strategy, (stocked_product(num_in_stock=0, cap=1), 3))
+    view = PaymentDetailsView()
+    view.request = RequestFactory().post("/checkout/preview/", {"payment_token": "ok"})
+    view.request.user = AnonymousUser()
+    shipping = Free()
+    charge = shipping.calculate(basket)
+    total = OrderTotalCalculator().calculate(basket, charge)
+    view.handle_payment("300002", total)
+    with pytest.raises(BackorderCapExceeded):
+        view.handle_order_placement(
+            "300002",
+            AnonymousUser(),
+            basket,
+            None,
+            shipping,
+            charge,
+            None,
+            total,
+            guest_email="guest@example.com",
+        )
+    assert [c.method for c in gateway.money_moves("release")] == ["release"]
+    assert not PaymentAuthorisation.objects.exists()
