@@ -80,7 +80,7 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(minutes=delays[min(attempts, len(delays)) - 1])
 
 
-def _note(order: Any, message: str, actor: Any = None) -> None:
+def order_note(order: Any, message: str, actor: Any = None) -> None:
     OrderNote = get_model("order", "OrderNote")
     OrderNote._default_manager.create(
         order=order,
@@ -217,7 +217,7 @@ def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
     capture.next_attempt_at = None
     capture.outcome_unknown = False
     capture.save()
-    _note(
+    order_note(
         order,
         _("Shipment %(n)d: captured %(amount)s %(currency)s (%(reference)s).")
         % {
@@ -267,7 +267,7 @@ def _record_failure(
             authorisation.status = AuthorisationStatus.EXPIRED
             authorisation.save(update_fields=["status"])
     order = capture.order
-    _note(
+    order_note(
         order,
         _(
             "Shipment %(n)d: capture of %(amount)s %(currency)s failed (%(error)s). The shipment "
@@ -322,7 +322,7 @@ def abandon_capture(capture_id: int, *, actor: Any = None, reason: str) -> Any:
     capture.status = CaptureStatus.ABANDONED
     capture.next_attempt_at = None
     capture.save(update_fields=["status", "next_attempt_at"])
-    _note(
+    order_note(
         capture.order,
         _("Shipment %(n)d abandoned: %(reason)s") % {"n": capture.sequence, "reason": reason},
         actor,

@@ -25,7 +25,7 @@ from oscar_backorders import signals
 from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
 from oscar_backorders.payments.authorise import deadline, idempotency_key
-from oscar_backorders.payments.capture import _note, settle_capture
+from oscar_backorders.payments.capture import order_note, settle_capture
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import GatewayError
 from oscar_backorders.payments.locks import lock_authorisation, lock_order
@@ -37,7 +37,7 @@ def _needs_customer(authorisation: Any, why: str) -> None:
     authorisation.status = AuthorisationStatus.NEEDS_CUSTOMER
     authorisation.save(update_fields=["status"])
     order = authorisation.order
-    _note(
+    order_note(
         order,
         _(
             "The payment authorisation %(reference)s could not be renewed (%(why)s); the "
@@ -108,7 +108,7 @@ def _reauthorise(authorisation: Any, amount: Decimal) -> Any | None:
         authorisation.source.transactions.create(
             txn_type="Re-authorise", amount=answer.amount, reference=answer.reference
         )
-    _note(
+    order_note(
         order,
         _("Re-authorised %(amount)s %(currency)s (%(reference)s), capturable until %(until)s.")
         % {

@@ -32,7 +32,7 @@ from oscar_backorders.payments.authorise import (
     idempotency_key,
     payment_event_type,
 )
-from oscar_backorders.payments.capture import _note, retry_delay
+from oscar_backorders.payments.capture import order_note, retry_delay
 from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import GatewayError
@@ -182,7 +182,7 @@ def _execute(release_id: int) -> Any:
         event.line_quantities.create(line=release.backorder_line.line, quantity=release.quantity)
         release.payment_event = event
     release.save()
-    _note(
+    order_note(
         order,
         _("Released %(amount)s %(currency)s for %(quantity)d cancelled unit(s) (%(kind)s).")
         % {
@@ -240,7 +240,7 @@ def refund_capture(capture_id: int, amount: Decimal, *, reason: str, actor: Any 
         authorisation = capture.authorisation
         if authorisation.source_id:
             lock_source(authorisation.source_id).refund(amount, reference=answer.reference)
-        _note(
+        order_note(
             capture.order,
             _("Refunded %(amount)s of shipment %(n)d: %(reason)s")
             % {"amount": amount, "n": capture.sequence, "reason": reason},
@@ -264,7 +264,7 @@ def _release_failed(release_id: int, error: Exception) -> Any:
     release.attempts += 1
     release.last_error = str(error)[:2000]
     release.save(update_fields=["status", "attempts", "last_error"])
-    _note(
+    order_note(
         release.order,
         _("Releasing %(amount)s %(currency)s failed (%(error)s); it will be retried after %(m)s.")
         % {
