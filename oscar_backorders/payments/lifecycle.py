@@ -16,7 +16,9 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
@@ -26,6 +28,7 @@ from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
 from oscar_backorders.payments.authorise import deadline, idempotency_key
 from oscar_backorders.payments.capture import order_note, settle_capture
+from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import GatewayError
 from oscar_backorders.payments.locks import lock_authorisation, lock_order
@@ -63,13 +66,36 @@ def _unknown_outcomes(authorisation: Any) -> Decimal:
     )
 
 
+def _replace(authorisation: Any, answer: Any, *, uncertain: Decimal, gateway_name: str) -> Any:
+    """Record ``answer`` as the successor of a locked authorisation."""
+    PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+    authorisation.status = AuthorisationStatus.REPLACED
+    authorisation.amount_released = authorisation.amount - authorisation.amount_captured - uncertain
+    authorisation.save(update_fields=["status", "amount_released"])
+    fresh = PaymentAuthorisation._default_manager.create(
+        order=authorisation.order,
+        source=authorisation.source,
+        gateway=gateway_name,
+        reference=answer.reference,
+        payment_method=answer.payment_method or authorisation.payment_method,
+        currency=answer.currency,
+        amount=answer.amount,
+        expires_at=deadline(answer),
+        replaces=authorisation,
+    )
+    if authorisation.source_id:
+        authorisation.source.transactions.create(
+            txn_type="Re-authorise", amount=answer.amount, reference=answer.reference
+        )
+    return fresh
+
+
 def _reauthorise(authorisation: Any, amount: Decimal) -> Any | None:
     """Replace a locked authorisation by a fresh one for ``amount``; ``None`` if it failed.
 
     Captures whose outcome is unknown stay on the old authorisation (they are retried with their
     own key there), so their amount is neither released nor authorised again.
     """
-    PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
     gateway = get_gateway()
     uncertain = _unknown_outcomes(authorisation)
     amount -= uncertain
@@ -90,24 +116,7 @@ def _reauthorise(authorisation: Any, amount: Decimal) -> Any | None:
     except GatewayError as exc:
         _needs_customer(authorisation, str(exc))
         return None
-    authorisation.status = AuthorisationStatus.REPLACED
-    authorisation.amount_released = authorisation.amount - authorisation.amount_captured - uncertain
-    authorisation.save(update_fields=["status", "amount_released"])
-    fresh = PaymentAuthorisation._default_manager.create(
-        order=order,
-        source=authorisation.source,
-        gateway=gateway.name,
-        reference=answer.reference,
-        payment_method=answer.payment_method or authorisation.payment_method,
-        currency=answer.currency,
-        amount=answer.amount,
-        expires_at=deadline(answer),
-        replaces=authorisation,
-    )
-    if authorisation.source_id:
-        authorisation.source.transactions.create(
-            txn_type="Re-authorise", amount=answer.amount, reference=answer.reference
-        )
+    fresh = _replace(authorisation, answer, uncertain=uncertain, gateway_name=gateway.name)
     order_note(
         order,
         _("Re-authorised %(amount)s %(currency)s (%(reference)s), capturable until %(until)s.")
@@ -186,3 +195,68 @@ def refresh_expiring_authorisations(*, now: datetime.datetime | None = None) -> 
             _reauthorise(authorisation, authorisation.amount_remaining)
             handled += 1
     return handled
+
+
+CONFIRM_SALT = "oscar_backorders.payments.confirm"
+
+
+def confirm_payment(order_id: int, *, payment_token: str) -> Any:
+    """The customer authorises again what an expired or unrenewable authorisation held.
+
+    Refuses (:class:`PaymentRefused`, no money moved) when the order's payment needs no
+    confirmation. Held captures then follow the new authorisation on their next retry. Raises the
+    gateway's errors (a decline leaves everything as it was).
+    """
+    PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+    with transaction.atomic():
+        order = lock_order(order_id)
+        if order is None:
+            raise PaymentRefused(_("There is no order %(id)s.") % {"id": order_id})
+        last = PaymentAuthorisation._default_manager.filter(order=order).order_by("-pk").first()
+        if last is None or last.status not in (
+            AuthorisationStatus.NEEDS_CUSTOMER,
+            AuthorisationStatus.EXPIRED,
+        ):
+            raise PaymentRefused(
+                _("The payment of order %(number)s does not need confirming.")
+                % {"number": order.number},
+                order_id=order_id,
+            )
+        authorisation = lock_authorisation(last.pk)
+        uncertain = _unknown_outcomes(authorisation)
+        amount = authorisation.amount_remaining - uncertain
+        if amount <= 0:
+            raise PaymentRefused(
+                _("Nothing of order %(number)s is left to pay.") % {"number": order.number},
+                order_id=order_id,
+            )
+        gateway = get_gateway()
+        answer = gateway.authorise(
+            amount=amount,
+            currency=authorisation.currency,
+            order_number=order.number,
+            payment_token=payment_token,
+            idempotency_key=idempotency_key(order.number, "confirm", authorisation.pk),
+        )
+        fresh = _replace(authorisation, answer, uncertain=uncertain, gateway_name=gateway.name)
+        order_note(
+            order,
+            _("The customer confirmed payment: %(amount)s %(currency)s authorised (%(ref)s).")
+            % {"amount": answer.amount, "currency": answer.currency, "ref": answer.reference},
+        )
+    return fresh
+
+
+def confirmation_token(authorisation: Any) -> str:
+    """A signed token for the confirm-payment link of an authorisation."""
+    return signing.dumps(
+        {"order": authorisation.order_id, "authorisation": authorisation.pk}, salt=CONFIRM_SALT
+    )
+
+
+def confirmation_url(authorisation: Any) -> str:
+    """Path of the confirm-payment page of an authorisation (for the customer's email)."""
+    return reverse(
+        "oscar_backorders:payments-confirm",
+        kwargs={"number": authorisation.order.number, "token": confirmation_token(authorisation)},
+    )
