@@ -80,7 +80,10 @@ def plan_shipment(
     order = lock_order(order_id)
     if order is None:
         raise ShipmentRefused(_("There is no order %(id)s.") % {"id": order_id}, order_id=order_id)
-    lines = {line.pk: line for line in order.lines.select_related("stockrecord").order_by("pk")}
+    lines = {
+        line.pk: line
+        for line in order.lines.select_related("stockrecord", "backorder").order_by("pk")
+    }
     foreign = sorted(set(quantities) - set(lines))
     if foreign:
         raise ShipmentRefused(
