@@ -47,6 +47,22 @@ DEFAULTS: dict[str, Any] = {
     "SHIPS_LATER_CACHE_SECONDS": 300,
     # In-stock alternatives shown on the page of a product that would ship later (0: none).
     "ALTERNATIVES_LIMIT": 4,
+    # --- payments ---
+    # Dotted path of the payment gateway class (see oscar_backorders/payments/gateways/base.py).
+    "PAYMENT_GATEWAY": "oscar_backorders.payments.gateways.dummy.DummyGateway",
+    # Days an authorisation stays capturable when the provider's answer does not say.
+    "PAYMENT_AUTHORISATION_VALIDITY_DAYS": 7,
+    # Re-authorise this many hours before an authorisation's capture deadline.
+    "PAYMENT_REAUTHORISE_WITHIN_HOURS": 48,
+    # Minutes to wait before each retry of a failed capture or release (the last one repeats).
+    "PAYMENT_RETRY_DELAYS_MINUTES": (5, 30, 120, 720),
+    # When the shipping charge (and surcharges) is captured: with the "first" or "last" shipment.
+    "PAYMENT_SHIPPING_CHARGE_WITH": "first",
+    # Prefix of every idempotency key the plugin sends (make it unique per shop on one account).
+    "PAYMENT_IDEMPOTENCY_PREFIX": "oscar-backorders",
+    # Stripe: secret key, and an API base URL (only to point tests at localstripe).
+    "STRIPE_SECRET_KEY": "",
+    "STRIPE_API_BASE": None,
 }
 
 

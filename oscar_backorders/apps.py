@@ -10,3 +10,6 @@ class BackordersConfig(OscarConfig):
 
     def ready(self) -> None:
         from oscar_backorders import checks, receivers  # noqa: F401
+        from oscar_backorders.payments import checks as payment_checks  # noqa: F401
+        from oscar_backorders.payments import receivers as payment_receivers  # noqa: F401
+        from oscar_backorders.payments import tasks as payment_tasks  # noqa: F401

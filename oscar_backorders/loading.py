@@ -25,6 +25,12 @@ MIXINS: dict[tuple[str, str], str] = {
     ("customer.alerts.utils", "AlertsDispatcher"): (
         "oscar_backorders.receivers.InStockAlertsDispatcherMixin"
     ),
+    ("checkout.views", "PaymentDetailsView"): (
+        "oscar_backorders.payments.checkout.AuthoriseAtCheckoutMixin"
+    ),
+    ("order.processing", "EventHandler"): (
+        "oscar_backorders.payments.processing.ShipWithPaymentEventHandlerMixin"
+    ),
 }
 
 

@@ -28,3 +28,31 @@ if not is_model_registered("oscar_backorders", "BackorderEvent"):
         pass
 
     __all__.append("BackorderEvent")
+
+# --- payments ---
+from oscar_backorders.payments.abstract_models import (
+    AbstractPaymentAuthorisation,
+    AbstractPaymentCapture,
+    AbstractPaymentRelease,
+)
+
+if not is_model_registered("oscar_backorders", "PaymentAuthorisation"):
+
+    class PaymentAuthorisation(AbstractPaymentAuthorisation):
+        pass
+
+    __all__.append("PaymentAuthorisation")
+
+if not is_model_registered("oscar_backorders", "PaymentCapture"):
+
+    class PaymentCapture(AbstractPaymentCapture):
+        pass
+
+    __all__.append("PaymentCapture")
+
+if not is_model_registered("oscar_backorders", "PaymentRelease"):
+
+    class PaymentRelease(AbstractPaymentRelease):
+        pass
+
+    __all__.append("PaymentRelease")

@@ -23,3 +23,8 @@ urlpatterns = [
         name="anon-cancel",
     ),
 ]
+
+# --- payments ---
+from oscar_backorders.payments.urls import urlpatterns as payments_urlpatterns  # noqa: E402
+
+urlpatterns += payments_urlpatterns

@@ -1,0 +1,123 @@
+"""Django admin for the payments side: where the merchant sees held shipments and retries them.
+
+Imported by :mod:`oscar_backorders.admin`. Records are read-only (money records change only
+through the payments services); actions call those services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from oscar.core.loading import get_model
+
+from oscar_backorders.exceptions import BackorderError
+from oscar_backorders.payments.capture import abandon_capture, settle_capture
+from oscar_backorders.payments.release import execute_release
+
+PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
+PaymentRelease = get_model("oscar_backorders", "PaymentRelease")
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CaptureInline(ReadOnlyMixin, admin.TabularInline):
+    model = PaymentCapture
+    fk_name = "authorisation"
+    extra = 0
+    fields = ("sequence", "amount", "status", "attempts", "last_error", "reference")
+    readonly_fields = fields
+
+
+class ReleaseInline(ReadOnlyMixin, admin.TabularInline):
+    model = PaymentRelease
+    fk_name = "authorisation"
+    extra = 0
+    fields = ("quantity", "amount", "kind", "status", "last_error", "reference")
+    readonly_fields = fields
+
+
+@admin.register(PaymentAuthorisation)
+class PaymentAuthorisationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "order",
+        "gateway",
+        "reference",
+        "amount",
+        "amount_captured",
+        "amount_released",
+        "status",
+        "expires_at",
+    )
+    list_filter = ("status", "gateway")
+    search_fields = ("order__number", "reference")
+    date_hierarchy = "date_created"
+    list_select_related = ("order",)
+    inlines = [CaptureInline, ReleaseInline]
+
+
+@admin.register(PaymentCapture)
+class PaymentCaptureAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "order",
+        "sequence",
+        "amount",
+        "currency",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    )
+    list_filter = ("status",)
+    search_fields = ("order__number", "idempotency_key", "reference")
+    list_select_related = ("order",)
+    actions = ["retry_now", "abandon"]
+
+    @admin.action(description=_("Retry the capture now"))
+    def retry_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done = 0
+        for capture in queryset.exclude(status__in=["captured", "abandoned"]):
+            try:
+                done += settle_capture(capture.pk).shipped
+            except BackorderError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        self.message_user(
+            request,
+            ngettext("%(n)d shipment captured.", "%(n)d shipments captured.", done) % {"n": done},
+        )
+
+    @admin.action(description=_("Abandon the held shipment (its units can ship again)"))
+    def abandon(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for capture in queryset:
+            try:
+                abandon_capture(capture.pk, actor=request.user, reason=_("abandoned in the admin"))
+            except BackorderError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+
+
+@admin.register(PaymentRelease)
+class PaymentReleaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("order", "backorder_line", "quantity", "amount", "kind", "status", "attempts")
+    list_filter = ("status", "kind")
+    search_fields = ("order__number", "idempotency_key")
+    list_select_related = ("order", "backorder_line")
+    actions = ["retry_now"]
+
+    @admin.action(description=_("Retry the release now"))
+    def retry_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for release in queryset.exclude(status="done"):
+            execute_release(release.pk)

@@ -1,0 +1,129 @@
+"""``PaymentDetailsView`` mixin: authorise the order total at checkout, debit nothing.
+
+Wired by the plugin's class loader (``checkout.views.PaymentDetailsView``), or composed by shops
+that forked the checkout app::
+
+    class PaymentDetailsView(AuthoriseAtCheckoutMixin, views.PaymentDetailsView):
+        pass
+
+The payment token comes from the POSTed ``payment_token`` field (the sandbox's test payment
+form; a real provider's client-side form puts its token there); override
+:meth:`get_payment_token` to take it from elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.utils.translation import gettext as _
+from oscar.apps.payment.exceptions import PaymentError, UnableToTakePayment
+
+from oscar_backorders.payments.authorise import (
+    AUTHORISED_EVENT,
+    build_source,
+    idempotency_key,
+    record_authorisation,
+)
+from oscar_backorders.payments.gateways import get_gateway
+from oscar_backorders.payments.gateways.exceptions import (
+    GatewayError,
+    GatewayTimeout,
+    PaymentDeclined,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Test tokens the sandbox's payment form offers (the dummy gateway understands them).
+SANDBOX_TOKENS = (
+    ("ok", _("Test card: authorised")),
+    ("decline", _("Test card: declined")),
+    ("timeout", _("Test card: provider times out")),
+)
+
+
+class AuthoriseAtCheckoutMixin:
+    """Authorise ``order_total.incl_tax`` in ``handle_payment``; record it once the order exists."""
+
+    _bo_authorisation: Any = None
+    _bo_gateway_name: str = ""
+
+    def get_payment_token(self, **kwargs: Any) -> str:
+        request = getattr(self, "request", None)
+        token = request.POST.get("payment_token", "") if request is not None else ""
+        return token or "ok"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context.setdefault("backorders_payment_tokens", SANDBOX_TOKENS)
+        return context
+
+    def handle_payment(self, order_number: str, total: Any, **kwargs: Any) -> None:
+        gateway = get_gateway()
+        try:
+            answer = gateway.authorise(
+                amount=total.incl_tax,
+                currency=total.currency,
+                order_number=order_number,
+                payment_token=self.get_payment_token(**kwargs),
+                idempotency_key=idempotency_key(order_number, "authorise"),
+            )
+        except PaymentDeclined as exc:
+            raise UnableToTakePayment(
+                _("Your payment was declined (%(reason)s). Nothing has been charged.")
+                % {"reason": exc}
+            ) from exc
+        except GatewayTimeout as exc:
+            raise PaymentError(str(exc)) from exc
+        except GatewayError as exc:
+            raise PaymentError(str(exc)) from exc
+        self._bo_authorisation = answer
+        self._bo_gateway_name = gateway.name
+        self.add_payment_source(build_source(answer, gateway_name=gateway.name))  # type: ignore[attr-defined]
+        self.add_payment_event(AUTHORISED_EVENT, answer.amount, reference=answer.reference)  # type: ignore[attr-defined]
+
+    def handle_order_placement(self, order_number: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().handle_order_placement(order_number, *args, **kwargs)  # type: ignore[misc]
+        except Exception:
+            self._bo_release_unplaced(order_number)
+            raise
+
+    def _bo_release_unplaced(self, order_number: str) -> None:
+        """The order could not be placed (e.g. a backorder cap was reached meanwhile): let the
+        authorisation go rather than hold the customer's money until it lapses."""
+        answer, self._bo_authorisation = self._bo_authorisation, None
+        if answer is None:
+            return
+        try:
+            get_gateway().release(
+                answer.reference,
+                amount=answer.amount,
+                currency=answer.currency,
+                idempotency_key=idempotency_key(order_number, "release-unplaced"),
+                remainder=True,
+            )
+        except GatewayError:
+            logger.exception(
+                "Order #%s was not placed and its authorisation %s could not be released; "
+                "it lapses on its own.",
+                order_number,
+                answer.reference,
+            )
+
+    def save_payment_details(self, order: Any) -> None:
+        super().save_payment_details(order)  # type: ignore[misc]
+        answer = self._bo_authorisation
+        if answer is None:
+            return
+        source = next(
+            (s for s in (self._payment_sources or []) if s.reference == answer.reference),  # type: ignore[attr-defined]
+            None,
+        )
+        record_authorisation(
+            order,
+            answer,
+            gateway_name=self._bo_gateway_name,
+            source=source,
+            with_payment_event=False,
+        )

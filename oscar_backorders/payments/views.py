@@ -1,0 +1,92 @@
+"""The customer's confirm-payment page: a fresh authorisation when the old one could not be renewed.
+
+Reached through the signed link of :func:`~oscar_backorders.payments.lifecycle.confirmation_url`
+(sent with ``authorisation_expiring``). The view only checks the link and calls
+:func:`~oscar_backorders.payments.lifecycle.confirm_payment`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+from oscar.core.loading import get_model
+
+from oscar_backorders.payments.abstract_models import AuthorisationStatus
+from oscar_backorders.payments.checkout import SANDBOX_TOKENS
+from oscar_backorders.payments.exceptions import PaymentRefused
+from oscar_backorders.payments.gateways import get_gateway
+from oscar_backorders.payments.gateways.exceptions import GatewayError, PaymentDeclined
+from oscar_backorders.payments.lifecycle import CONFIRM_SALT, confirm_payment
+
+#: How long a confirm-payment link stays valid (seconds).
+LINK_MAX_AGE = 60 * 60 * 24 * 30
+
+
+class ConfirmPaymentForm(forms.Form):
+    payment_token = forms.CharField(label=gettext_lazy("Payment"), max_length=255)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if get_gateway().name == "dummy":
+            self.fields["payment_token"].widget = forms.Select(choices=SANDBOX_TOKENS)
+            self.fields["payment_token"].label = _("Sandbox payment (no real card is charged)")
+
+
+class ConfirmPaymentView(FormView):
+    template_name = "oscar_backorders/payments/confirm.html"
+    form_class = ConfirmPaymentForm
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        Order = get_model("order", "Order")
+        try:
+            data = signing.loads(kwargs["token"], salt=CONFIRM_SALT, max_age=LINK_MAX_AGE)
+        except signing.BadSignature:
+            raise Http404(_("This payment link is not valid or has expired.")) from None
+        order = Order._default_manager.filter(pk=data.get("order"), number=kwargs["number"]).first()
+        if order is None:
+            raise Http404(_("This payment link is not for this order."))
+        user = request.user
+        if order.user_id and user.is_authenticated and user.pk != order.user_id:
+            raise PermissionDenied(_("This order belongs to another customer."))
+        self.order = order
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        latest = self.order.backorder_authorisations.order_by("-pk").first()
+        context["order"] = self.order
+        context["authorisation"] = latest
+        context["needs_confirmation"] = latest is not None and latest.status in (
+            AuthorisationStatus.NEEDS_CUSTOMER,
+            AuthorisationStatus.EXPIRED,
+        )
+        return context
+
+    def form_valid(self, form: ConfirmPaymentForm) -> HttpResponse:
+        try:
+            confirm_payment(self.order.pk, payment_token=form.cleaned_data["payment_token"])
+        except PaymentRefused as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        except PaymentDeclined as exc:
+            form.add_error(None, _("Your payment was declined (%(reason)s).") % {"reason": exc})
+            return self.form_invalid(form)
+        except GatewayError:
+            form.add_error(None, _("The payment provider did not answer; please try again."))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Thank you: your payment is confirmed and your items will ship as they arrive."),
+        )
+        return super().form_valid(form)
+
+    def get_success_url(self) -> str:
+        return self.request.path
