@@ -26,3 +26,13 @@ def strategy():
 def mailoutbox_clear(mailoutbox):
     mailoutbox.clear()
     return mailoutbox
+
+
+@pytest.fixture(autouse=True)
+def _fresh_payment_gateway():
+    """Each test starts with a gateway that remembers no earlier test's authorisations."""
+    from oscar_backorders.payments.gateways import reset_gateway_cache
+
+    reset_gateway_cache()
+    yield
+    reset_gateway_cache()
