@@ -55,6 +55,32 @@ def test_queue_query_count_is_constant_when_lines_grow_from_10_to_1000(merchant,
     assert "authorised 24.00 GBP" in response.content.decode()
 
 
+def test_deep_queue_page_query_count_is_constant_when_lines_grow(merchant, today):
+    url = reverse(URL)
+    bulk_backorder_lines(120, number_start=100)
+    few, response = queries_for(merchant, url, queue="all", p=2)
+    first_rows = [line.pk for line in response.context["cl"].result_list]
+    bulk_backorder_lines(880, number_start=200000)
+    many, response = queries_for(merchant, url, queue="all", p=20)
+    assert few == many
+    assert len(response.context["cl"].result_list) == 50
+    assert len(first_rows) == 50
+
+
+def test_queue_pages_follow_the_queue_order_when_split_in_two_queries(merchant, today):
+    bulk_backorder_lines(130)
+    expected = list(
+        BackorderLine.objects.order_by("-priority", "date_created", "pk").values_list(
+            "pk", flat=True
+        )
+    )
+    seen = []
+    for page in (1, 2, 3):
+        response = merchant.get(reverse(URL), {"queue": "all", "p": page})
+        seen.extend(line.pk for line in response.context["cl"].result_list)
+    assert seen == expected
+
+
 def test_queue_shows_only_open_lines_when_no_status_is_chosen(merchant, today):
     bulk_backorder_lines(10)
     response = merchant.get(reverse(URL))
