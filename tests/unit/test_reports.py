@@ -33,12 +33,12 @@ def fact(created=MONDAY, *, partner="Acme", price="10.00", quantity=2, shipped=0
         partner=partner,
         currency=currency,
         unit_price=None if price is None else Decimal(price),
+        lines=1,
+        open_lines=int(quantity > shipped + cancelled),
         quantity=quantity,
         allocated=allocated,
         shipped=shipped,
         cancelled=cancelled,
-        promised=created + dt.timedelta(days=14),
-        estimated=created + dt.timedelta(days=14),
     )
 
 
@@ -75,6 +75,14 @@ def test_aging_buckets_open_units_by_days_since_the_order_when_edges_are_crossed
         {"age": "7–29 days", "lines": 1, "units": 3},
         {"age": "30+ days", "lines": 1, "units": 2},
     ]
+
+
+def test_aggregated_facts_count_as_many_lines_as_they_stand_for():
+    many = LineFact(MONDAY, "Kettle", "Acme", "GBP", Decimal("2.00"), 3, 2, 6, 0, 0, 2)
+    assert backorders_over_time([many], start=MONDAY, end=MONDAY)[0]["lines"] == 3
+    aging = aging_histogram([many], today=MONDAY)
+    assert (aging[0]["lines"], aging[0]["units"]) == (2, 4)
+    assert value_waiting([many])[0]["value"] == Decimal("8.00")
 
 
 def test_value_waiting_sums_open_units_by_partner_and_currency_and_counts_unpriced_units():
