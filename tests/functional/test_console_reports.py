@@ -160,3 +160,26 @@ def test_bad_report_period_is_refused_with_a_message_and_the_default_period_show
     assert response.status_code == 200
     assert message in response.content.decode()
     assert response.context["since"] == today - dt.timedelta(weeks=12)
+
+
+def test_bucketed_facts_give_the_same_aging_and_weeks_as_exact_days(today):
+    from oscar_backorders import reports
+    from tests.bulk import bulk_backorder_lines
+
+    bulk_backorder_lines(240)  # created over the last 120 days, two per day
+    exact_open = list(reports.line_facts(open_only=True))
+    bucketed_open = list(
+        reports.line_facts(open_only=True, day_buckets=reports.aging_bucket_starts(today))
+    )
+    assert len(bucketed_open) < len(exact_open)
+    assert reports.aging_histogram(bucketed_open, today=today) == reports.aging_histogram(
+        exact_open, today=today
+    )
+    since, until = today - dt.timedelta(days=60), today
+    weeks = [reports._week_start(since) + dt.timedelta(weeks=n) for n in range(11)]
+    exact = list(reports.line_facts(created_since=since, created_until=until))
+    bucketed = list(reports.line_facts(created_since=since, created_until=until, day_buckets=weeks))
+    assert reports.backorders_over_time(
+        bucketed, start=since, end=until
+    ) == reports.backorders_over_time(exact, start=since, end=until)
+    assert sum(f.lines for f in exact) == 122  # days 0..60 inclusive, two lines each
