@@ -242,8 +242,12 @@ class QueuePaginator(Paginator):
 
 
 class ReportRangeForm(forms.Form):
-    since = forms.DateField(label=_("from"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("to"), widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    until = forms.DateField(
+        label=_("to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -261,9 +265,9 @@ class BackorderLineAdmin(admin.ModelAdmin):
         "order_number",
         "customer_email",
         "product_title",
-        "quantity",
+        "quantity_display",
         "quantity_waiting_display",
-        "quantity_allocated",
+        "quantity_allocated_display",
         "status",
         "promised_date",
         "estimated_date",
@@ -388,11 +392,19 @@ class BackorderLineAdmin(admin.ModelAdmin):
         sku = " / ".join(filter(None, [obj.line.partner_sku, obj.line.upc]))
         return f"{obj.line.title} ({sku})" if sku else obj.line.title
 
+    @admin.display(description=_("backordered"), ordering="quantity")
+    def quantity_display(self, obj: Any) -> int:
+        return obj.quantity
+
     @admin.display(description=_("waiting"))
     def quantity_waiting_display(self, obj: Any) -> int:
         return obj.quantity_waiting
 
-    @admin.display(description=_("days waiting"), ordering="date_created")
+    @admin.display(description=_("ready to ship"), ordering="quantity_allocated")
+    def quantity_allocated_display(self, obj: Any) -> int:
+        return obj.quantity_allocated
+
+    @admin.display(description=_("days waiting"), ordering="-date_created")
     def days_waiting(self, obj: Any) -> int:
         return (timezone.localdate() - timezone.localtime(obj.date_created).date()).days
 
@@ -479,7 +491,7 @@ class BackorderLineAdmin(admin.ModelAdmin):
                 "name": name,
                 "title": reports.TABLES[name][0],
                 "rows": reports.table_as_rows(name, rows),
-                "chart": charts_by_table.get(name),
+                "chart": charts_by_table.get(name) if rows else None,
                 "csv_url": reverse(
                     f"{self.admin_site.name}:oscar_backorders_backorderline_report_csv",
                     args=[name],

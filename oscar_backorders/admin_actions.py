@@ -73,7 +73,7 @@ class EstimateForm(LinesActionForm):
     new_date = forms.DateField(
         label=gettext_lazy("New estimated ship date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     shift_days = forms.IntegerField(
         label=gettext_lazy("…or shift the current estimate by (days)"),

@@ -26,7 +26,9 @@ def column_chart(
 ) -> SafeString:
     """Vertical bars, one per label (for time series and histograms)."""
     count = max(len(values), 1)
-    width = max(320, 28 * count + 60)
+    # Wide enough for each label (about 6.5 px per character at 11 px) and a bar.
+    slot_w = max(28, 7 * max((len(label) for label in labels), default=0) + 8)
+    width = max(320, slot_w * count + 60)
     top, bottom, left = 16, 40, 40
     plot_h = height - top - bottom
     plot_w = width - left - 10
@@ -41,7 +43,7 @@ def column_chart(
         f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" {TEXT}>{_number(peak)}</text>',
         f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end" {TEXT}>0</text>',
     ]
-    label_every = max(1, count // 12)
+    label_every = max(1, count // 16)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         bar_h = plot_h * value / peak
         x = left + i * slot + slot * 0.15
