@@ -38,6 +38,10 @@ from oscar_backorders.exceptions import BackorderError
 
 CONFIRMATION_TEMPLATE = "admin/oscar_backorders/backorderline/action_confirmation.html"
 
+#: Most lines one action may change at once (each is locked and audited one by one, and all are
+#: listed on the confirmation page); "select all 60 000" is refused with a message.
+MAX_LINES = 500
+
 #: Action name → the permission codename (on ``BackorderLine``) that guards it.
 ACTION_PERMISSIONS: dict[str, str] = {
     "set_estimate": "set_backorder_estimate",
@@ -236,6 +240,18 @@ def _confirm_and_apply(
     ``apply`` returns ``(line, message)`` for each changed line (for the ``LogEntry``). With
     ``all_or_nothing`` one transaction wraps every change, so a refusal by a service undoes all.
     """
+    count = queryset.count()
+    if count > MAX_LINES:
+        modeladmin.message_user(
+            request,
+            _(
+                "%(count)d lines are selected; an action changes at most %(most)d at once. "
+                "Narrow the selection with the filters."
+            )
+            % {"count": count, "most": MAX_LINES},
+            messages.ERROR,
+        )
+        return None
     lines = list(queryset.select_related("order__user", "line").order_by("pk"))
     today = timezone.localdate()
     if "apply" in request.POST:

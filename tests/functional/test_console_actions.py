@@ -359,3 +359,29 @@ def test_allocate_and_ship_are_not_run_when_staff_lacks_the_permission(
     assert response.status_code == 302
     assert fake_allocation == []
     assert fake_shipping[1] == []
+
+
+def test_action_is_refused_when_more_lines_are_selected_than_one_action_may_change(
+    client, superuser, today, monkeypatch
+):
+    from oscar_backorders import admin_actions
+    from tests.bulk import bulk_backorder_lines
+
+    monkeypatch.setattr(admin_actions, "MAX_LINES", 3)
+    bulk_backorder_lines(10)
+    response = client.post(
+        reverse(URL),
+        {
+            "action": "change_priority",
+            "select_across": "1",
+            "_selected_action": [BackorderLine.objects.first().pk],
+            "index": 0,
+        },
+        follow=True,
+    )
+    assert "6 lines are selected; an action changes at most 3 at once." in (
+        response.content.decode()
+    )
+    response = confirm(client, "change_priority", BackorderLine.objects.all(), priority=9)
+    assert not BackorderLine.objects.filter(priority=9).exists()
+    assert not LogEntry.objects.exists()
