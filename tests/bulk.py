@@ -16,12 +16,13 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
-from oscar_backorders.abstract_models import BackorderStatus
+from oscar_backorders.abstract_models import BackorderEventKind, BackorderStatus
 from tests.factories import stocked_product
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
 BackorderLine = get_model("oscar_backorders", "BackorderLine")
+BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
 
 
 @contextlib.contextmanager
@@ -130,4 +131,18 @@ def bulk_backorder_lines(
         )
     with _explicit_timestamps(BackorderLine, "date_created", "date_updated"):
         BackorderLine.objects.bulk_create(rows, batch_size=batch_size)
+    # Shipped lines get their shipment event, 10 to 19 days after the order (some after the
+    # promise), so the promise-accuracy report has something to read.
+    events = [
+        BackorderEvent(
+            backorder_line=row,
+            kind=BackorderEventKind.SHIPPED,
+            quantity=row.quantity_shipped,
+            date_created=min(row.date_created + dt.timedelta(days=10 + n % 10), now),
+        )
+        for n, row in enumerate(rows)
+        if row.quantity_shipped
+    ]
+    with _explicit_timestamps(BackorderEvent, "date_created"):
+        BackorderEvent.objects.bulk_create(events, batch_size=batch_size)
     return catalogue

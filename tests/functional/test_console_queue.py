@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 
 BackorderLine = get_model("oscar_backorders", "BackorderLine")
 Source = get_model("payment", "Source")
+Line = get_model("order", "Line")
 URL = "admin:oscar_backorders_backorderline_changelist"
 
 
@@ -174,3 +175,23 @@ def test_payment_state_is_a_dash_when_the_order_has_no_payment_data(today):
 def test_queue_is_refused_when_staff_has_no_view_permission(client, today):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse(URL)).status_code == 403
+
+
+def test_queue_filters_by_any_estimate_range_given_in_the_url(merchant, today):
+    bulk_backorder_lines(5)
+    BackorderLine.objects.update(estimated_date=today + dt.timedelta(days=40))
+    BackorderLine.objects.filter(order__number="500001").update(
+        estimated_date=dt.date(2026, 12, 10)
+    )
+    response = merchant.get(
+        reverse(URL),
+        {"queue": "all", "estimated_date__gte": "2026-12-01", "estimated_date__lte": "2026-12-31"},
+    )
+    assert [line.order.number for line in response.context["cl"].result_list] == ["500001"]
+
+
+def test_queue_searches_words_of_the_product_title(merchant, today):
+    products = bulk_backorder_lines(10, products=2)
+    Line.objects.filter(product=products[1]).update(title="Ceramic pour-over")
+    response = merchant.get(reverse(URL), {"queue": "all", "q": "pour-over"})
+    assert response.context["cl"].result_count == 5
