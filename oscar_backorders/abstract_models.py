@@ -197,7 +197,22 @@ class AbstractBackorderLine(models.Model):
                 name="backorder_line_quantities_add_up",
             ),
         ]
-        indexes = [models.Index(fields=["stockrecord", "status"])]
+        indexes = [
+            models.Index(fields=["stockrecord", "status"]),
+            # The admin queue's order; with status last, a page of it is an index-only scan.
+            models.Index(
+                fields=["-priority", "date_created", "id", "status"], name="backorder_queue_idx"
+            ),
+        ]
+        # The merchant console's admin actions and reports, each behind its own permission.
+        permissions = [
+            ("set_backorder_estimate", _("Can set or shift the estimate of backordered lines")),
+            ("change_backorder_priority", _("Can change the priority of backordered lines")),
+            ("cancel_backorder_units", _("Can cancel waiting backordered units")),
+            ("allocate_backorder_stock", _("Can allocate free stock to backordered lines")),
+            ("ship_backorder_units", _("Can ship backordered units and capture payment")),
+            ("view_backorder_reports", _("Can view backorder reports")),
+        ]
 
     def __str__(self) -> str:
         return _("%(quantity)d × %(title)s on order %(number)s") % {

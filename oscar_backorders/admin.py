@@ -7,15 +7,27 @@ registered for them (Oscar's, or a forked app's) gains the policy inline.
 from __future__ import annotations
 
 import contextlib
+import csv
+import datetime as dt
 from importlib import import_module
 from typing import Any
 
+from django import forms
 from django.apps import apps
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import F, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
+from oscar_backorders import admin_actions, charts, reports
+from oscar_backorders.abstract_models import BackorderStatus
 from oscar_backorders.forms import BackorderPolicyForm
 
 BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
@@ -94,34 +106,191 @@ class BackorderEventInline(admin.TabularInline):
         return False
 
 
+# --- Merchant console: the backorder queue, its actions and reports ---
+
+
+def payment_state(backorder_line: Any) -> str:
+    """What the shop knows of the money behind a backordered line's order, in a few words.
+
+    Reads Oscar's payment sources of the order (prefetched by the queue, so no query per row):
+    authorised (``amount_allocated``), captured (``amount_debited``), refunded. Returns "—" when
+    the order has no payment data. The payments module can replace this with its own
+    authorisation/deadline/capture summary without touching the queue.
+    """
+    sources = list(backorder_line.order.sources.all())
+    if not sources:
+        return "—"
+    currency = sources[0].currency
+    authorised = sum(source.amount_allocated for source in sources)
+    captured = sum(source.amount_debited for source in sources)
+    refunded = sum(source.amount_refunded for source in sources)
+    parts = [_("authorised %(amount)s") % {"amount": f"{authorised} {currency}"}]
+    if captured:
+        parts.append(_("captured %(amount)s") % {"amount": f"{captured} {currency}"})
+    if refunded:
+        parts.append(_("refunded %(amount)s") % {"amount": f"{refunded} {currency}"})
+    return ", ".join(str(part) for part in parts)
+
+
+class QueueStatusFilter(admin.SimpleListFilter):
+    """Status, defaulting to the queue proper: lines with units waiting or ready to ship."""
+
+    title = _("status")
+    parameter_name = "queue"
+    OPEN = "open"
+    ALL = "all"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            (self.OPEN, _("Open (waiting or ready to ship)")),
+            *BackorderStatus.choices,
+            (self.ALL, _("All")),
+        ]
+
+    def choices(self, changelist: Any) -> Any:
+        value = self.value() or self.OPEN
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        value = self.value() or self.OPEN
+        if value == self.ALL:
+            return queryset
+        if value == self.OPEN:
+            return queryset.filter(status__in=[BackorderStatus.WAITING, BackorderStatus.ALLOCATED])
+        if value in BackorderStatus.values:
+            return queryset.filter(status=value)
+        return queryset.none()
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("promise", _("Past the date promised at checkout")),
+            ("estimate", _("Past the current estimate")),
+            ("slipped", _("Estimate later than promised")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        today = timezone.localdate()
+        open_lines = queryset.filter(
+            status__in=[BackorderStatus.WAITING, BackorderStatus.ALLOCATED]
+        )
+        if self.value() == "promise":
+            return open_lines.filter(promised_date__lt=today)
+        if self.value() == "estimate":
+            return open_lines.filter(estimated_date__lt=today)
+        if self.value() == "slipped":
+            return open_lines.filter(estimated_date__gt=F("promised_date"))
+        return queryset
+
+
+class EstimateRangeFilter(admin.SimpleListFilter):
+    """When the current estimate falls. (Any range also works as ``?estimated_date__gte=…``.)"""
+
+    title = _("estimated ship date")
+    parameter_name = "estimate"
+    RANGES = {"week": (0, 7), "month": (8, 30), "later": (31, None)}
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("past", _("Before today")),
+            ("week", _("Within 7 days")),
+            ("month", _("In 8 to 30 days")),
+            ("later", _("More than 30 days away")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        today = timezone.localdate()
+        if self.value() == "past":
+            return queryset.filter(estimated_date__lt=today)
+        if self.value() in self.RANGES:
+            low, high = self.RANGES[self.value()]
+            queryset = queryset.filter(estimated_date__gte=today + dt.timedelta(days=low))
+            if high is not None:
+                queryset = queryset.filter(estimated_date__lte=today + dt.timedelta(days=high))
+            return queryset
+        return queryset
+
+
+class QueuePaginator(Paginator):
+    """Loads a page after the first in two steps: its primary keys, then those rows.
+
+    The first query orders and slices the backordered lines alone (an index scan on the queue's
+    ordering), so a deep page does not join orders, users and order lines for every skipped row;
+    the second loads at most one page of rows by primary key, in the same order. The first page
+    needs no offset, so it stays one query.
+    """
+
+    def page(self, number: Any) -> Any:
+        number = self.validate_number(number)
+        if number == 1:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
+
+
+class ReportRangeForm(forms.Form):
+    since = forms.DateField(
+        label=_("from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    until = forms.DateField(
+        label=_("to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError(_("The start of the period is after its end."))
+        return data
+
+
 @admin.register(BackorderLine)
 class BackorderLineAdmin(admin.ModelAdmin):
+    """The backorder queue: open lines first, the oldest and most urgent on top."""
+
+    change_list_template = "admin/oscar_backorders/backorderline/change_list.html"
     list_display = (
         "order_number",
         "customer_email",
         "product_title",
-        "sku",
-        "quantity",
+        "quantity_display",
         "quantity_waiting_display",
-        "quantity_allocated",
-        "quantity_shipped",
-        "quantity_cancelled",
+        "quantity_allocated_display",
         "status",
         "promised_date",
         "estimated_date",
-        "line_price",
+        "days_waiting",
+        "priority",
+        "payment_state_display",
     )
-    list_filter = ("status", "is_preorder", "line__partner", "estimate_source")
-    search_fields = (
-        "order__number",
-        "order__user__email",
-        "order__guest_email",
-        "line__partner_sku",
-        "line__upc",
-        "line__title",
+    list_filter = (
+        QueueStatusFilter,
+        OverdueFilter,
+        EstimateRangeFilter,
+        "line__partner",
+        "is_preorder",
+        "estimate_source",
     )
+    # Searched by get_search_results (exact order number, email, SKU, UPC; words of the title).
+    search_fields = ("order__number",)
+    search_help_text = _("Order number, customer email, SKU or UPC (exact), or words of the title.")
     list_select_related = ("order__user", "line")
-    date_hierarchy = "date_created"
+    list_per_page = 50
+    paginator = QueuePaginator
+    ordering = ("-priority", "date_created", "pk")
+    actions = admin_actions.ACTIONS
     inlines = [BackorderEventInline]
     readonly_fields = (
         "order",
@@ -143,11 +312,71 @@ class BackorderLineAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # One extra query per page for the payment column, never one per row.
+        return super().get_queryset(request).prefetch_related("order__sources")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: Any, search_term: str
+    ) -> tuple[Any, bool]:
+        """Exact order number, customer email, SKU or UPC; or a phrase of the product title.
+
+        Matched in subqueries on the order and order line tables, so the queue is not joined to
+        them row by row while searching (100k lines: one scan of each table).
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        Order = get_model("order", "Order")
+        Line = get_model("order", "Line")
+        if "@" in term:
+            User = get_user_model()
+            users = User._default_manager.filter(email__iexact=term)
+            orders = Order._default_manager.filter(
+                Q(guest_email__iexact=term) | Q(user_id__in=users.values("pk"))
+            )
+            return queryset.filter(order_id__in=orders.values("pk")), False
+        lines = Line._default_manager.filter(
+            Q(partner_sku=term) | Q(upc=term) | Q(title__icontains=term)
+        )
+        orders = Order._default_manager.filter(number=term)
+        return (
+            queryset.filter(
+                Q(order_id__in=orders.values("pk")) | Q(line_id__in=lines.values("pk"))
+            ),
+            False,
+        )
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created at checkout only
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the audit trail must survive
+
+    # One has_<name>_permission per custom permission, as Django's admin actions expect.
+
+    def _has(self, request: HttpRequest, codename: str) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
+    def has_set_backorder_estimate_permission(self, request: HttpRequest) -> bool:
+        return self._has(request, "set_backorder_estimate")
+
+    def has_change_backorder_priority_permission(self, request: HttpRequest) -> bool:
+        return self._has(request, "change_backorder_priority")
+
+    def has_cancel_backorder_units_permission(self, request: HttpRequest) -> bool:
+        return self._has(request, "cancel_backorder_units")
+
+    def has_allocate_backorder_stock_permission(self, request: HttpRequest) -> bool:
+        return self._has(request, "allocate_backorder_stock")
+
+    def has_ship_backorder_units_permission(self, request: HttpRequest) -> bool:
+        return self._has(request, "ship_backorder_units")
+
+    def has_view_backorder_reports_permission(self, request: HttpRequest) -> bool:
+        return self._has(request, "view_backorder_reports")
+
+    # Columns
 
     @admin.display(description=_("order"), ordering="order__number")
     def order_number(self, obj: Any) -> str:
@@ -160,19 +389,144 @@ class BackorderLineAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("product"), ordering="line__title")
     def product_title(self, obj: Any) -> str:
-        return obj.line.title
+        sku = " / ".join(filter(None, [obj.line.partner_sku, obj.line.upc]))
+        return f"{obj.line.title} ({sku})" if sku else obj.line.title
 
-    @admin.display(description=_("SKU / UPC"))
-    def sku(self, obj: Any) -> str:
-        return " / ".join(filter(None, [obj.line.partner_sku, obj.line.upc]))
+    @admin.display(description=_("backordered"), ordering="quantity")
+    def quantity_display(self, obj: Any) -> int:
+        return obj.quantity
 
     @admin.display(description=_("waiting"))
     def quantity_waiting_display(self, obj: Any) -> int:
         return obj.quantity_waiting
 
+    @admin.display(description=_("ready to ship"), ordering="quantity_allocated")
+    def quantity_allocated_display(self, obj: Any) -> int:
+        return obj.quantity_allocated
+
+    @admin.display(description=_("days waiting"), ordering="-date_created")
+    def days_waiting(self, obj: Any) -> int:
+        return (timezone.localdate() - timezone.localtime(obj.date_created).date()).days
+
+    @admin.display(description=_("payment"))
+    def payment_state_display(self, obj: Any) -> str:
+        return payment_state(obj)
+
     @admin.display(description=_("line price (incl. tax)"))
     def line_price(self, obj: Any) -> Any:
         return obj.line.line_price_incl_tax
+
+    # Reports
+
+    def get_urls(self) -> list[Any]:
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "reports/",
+                self.admin_site.admin_view(self.reports_view),
+                name=f"{prefix}_reports",
+            ),
+            path(
+                "reports/<slug:table>.csv",
+                self.admin_site.admin_view(self.report_csv_view),
+                name=f"{prefix}_report_csv",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        extra_context = {
+            **(extra_context or {}),
+            "can_view_reports": self.has_view_backorder_reports_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def _report_period(self, request: HttpRequest) -> tuple[ReportRangeForm, dt.date, dt.date]:
+        today = timezone.localdate()
+        default = {"since": today - dt.timedelta(weeks=12), "until": today}
+        form = ReportRangeForm(request.GET if "since" in request.GET else None, initial=default)
+        if form.is_bound and form.is_valid():
+            return form, form.cleaned_data["since"], form.cleaned_data["until"]
+        return form, default["since"], default["until"]
+
+    def reports_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_backorder_reports_permission(request):
+            raise PermissionDenied
+        form, since, until = self._report_period(request)
+        tables = reports.build_tables(since=since, until=until, today=timezone.localdate())
+        over_time, aging = tables["over_time"], tables["aging"]
+        fills = tables["fill_rate"]
+        by_product = tables["accuracy_by_product"]
+        charts_by_table = {
+            "over_time": charts.column_chart(
+                [row["week"].strftime("%d %b") for row in over_time],
+                [row["units"] for row in over_time],
+                title=str(_("Units backordered per week")),
+            ),
+            "aging": charts.column_chart(
+                [row["age"] for row in aging],
+                [row["units"] for row in aging],
+                title=str(_("Open units by days waiting")),
+            ),
+            "fill_rate": charts.split_bar_chart(
+                [row["partner"] for row in fills],
+                [row["shipped"] for row in fills],
+                [row["cancelled"] for row in fills],
+                title=str(_("Shipped vs cancelled units")),
+                good_label=str(_("shipped")),
+                bad_label=str(_("cancelled")),
+            ),
+            "accuracy_by_product": charts.split_bar_chart(
+                [row["product"] for row in by_product],
+                [row["on_time"] for row in by_product],
+                [row["late"] for row in by_product],
+                title=str(_("Units shipped by the promised date")),
+                good_label=str(_("on time")),
+                bad_label=str(_("late")),
+            ),
+        }
+        query = request.GET.urlencode()
+        sections = [
+            {
+                "name": name,
+                "title": reports.TABLES[name][0],
+                "rows": reports.table_as_rows(name, rows),
+                "chart": charts_by_table.get(name) if rows else None,
+                "csv_url": reverse(
+                    f"{self.admin_site.name}:oscar_backorders_backorderline_report_csv",
+                    args=[name],
+                )
+                + (f"?{query}" if query else ""),
+            }
+            for name, rows in tables.items()
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Backorder reports"),
+            "opts": self.opts,
+            "form": form,
+            "since": since,
+            "until": until,
+            "sections": sections,
+        }
+        return TemplateResponse(
+            request, "admin/oscar_backorders/backorderline/reports.html", context
+        )
+
+    def report_csv_view(self, request: HttpRequest, table: str) -> HttpResponse:
+        if not self.has_view_backorder_reports_permission(request):
+            raise PermissionDenied
+        if table not in reports.TABLES:
+            raise Http404(_("There is no report table %(name)s.") % {"name": table})
+        _form, since, until = self._report_period(request)
+        tables = reports.build_tables(since=since, until=until, today=timezone.localdate())
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="backorders-{table}-{since:%Y%m%d}-{until:%Y%m%d}.csv"'
+        )
+        writer = csv.writer(response)
+        writer.writerows(reports.table_as_rows(table, tables[table]))
+        return response
 
 
 # --- payments ---
