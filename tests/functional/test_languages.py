@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gettext
 import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from babel.numbers import format_currency
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import to_locale
@@ -115,3 +118,41 @@ def test_every_plugin_string_is_translated_and_compiled(locale):
         catalog = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
     singular_ids = {key if isinstance(key, str) else key[0] for key in catalog} - {""}
     assert len(singular_ids) == len(entries), "run `make messages` to recompile the .mo"
+
+
+def _message_ids(po_file: Path) -> set[tuple[str | None, str]]:
+    with open(po_file, "rb") as po:
+        catalog = read_po(po)
+    return {
+        (message.context, message.id if isinstance(message.id, str) else message.id[0])
+        for message in catalog
+        if message.id
+    }
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext (xgettext)")
+def test_every_string_in_the_code_is_in_each_catalogue_when_extracted_afresh(tmp_path, monkeypatch):
+    # Extract into a copy of the package, as `make messages` does, so the real catalogues are
+    # left alone; a string added to the code without `make messages` then fails here.
+    package = tmp_path / "oscar_backorders"
+    shutil.copytree(
+        LOCALE_DIR.parent, package, ignore=shutil.ignore_patterns("locale", "__pycache__")
+    )
+    (package / "locale").mkdir()
+    monkeypatch.chdir(package)
+    call_command(
+        "makemessages",
+        locale=["nl"],
+        no_obsolete=True,
+        ignore_patterns=["templates/oscar/communication/emails/commtype_order_placed_body.txt"],
+        verbosity=0,
+    )
+    in_code = _message_ids(package / "locale" / "nl" / "LC_MESSAGES" / "django.po")
+    assert len(in_code) > 100
+    for locale in ["nl", "zh_Hans", "id"]:
+        catalogued = _message_ids(LOCALE_DIR / locale / "LC_MESSAGES" / "django.po")
+        missing, stale = (
+            sorted(in_code - catalogued, key=str),
+            sorted(catalogued - in_code, key=str),
+        )
+        assert (missing, stale) == ([], []), f"{locale}: run `make messages` and translate"
