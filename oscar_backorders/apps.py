@@ -10,3 +10,6 @@ class BackordersConfig(OscarConfig):
 
     def ready(self) -> None:
         from oscar_backorders import checks, receivers  # noqa: F401
+        from oscar_backorders.supply import receivers as supply_receivers
+
+        supply_receivers.connect()
