@@ -53,6 +53,11 @@ def redate(stockrecord_ids: Iterable[int], *, reason: str) -> None:
         recompute(ids, reason=reason)
 
 
+def redate_after_commit(stockrecord_ids: Iterable[int], *, reason: str) -> None:
+    """Re-date the waiting lines of ``stockrecord_ids`` once the transaction commits."""
+    _after_commit(redate, stockrecord_ids, reason)
+
+
 def _after_commit(func: Any, stockrecord_ids: Iterable[int], reason: str) -> None:
     transaction.on_commit(partial(func, list(stockrecord_ids), reason=reason), robust=True)
 
