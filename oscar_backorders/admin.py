@@ -173,3 +173,7 @@ class BackorderLineAdmin(admin.ModelAdmin):
     @admin.display(description=_("line price (incl. tax)"))
     def line_price(self, obj: Any) -> Any:
         return obj.line.line_price_incl_tax
+
+
+# --- supply ---
+from oscar_backorders.supply import admin as supply_admin  # noqa: E402, F401
