@@ -8,8 +8,9 @@ waiting backordered ones included, so::
     free = num_in_stock - (num_allocated - units waiting)
 
 :func:`plan_allocation` is pure; :func:`allocate_free_stock` locks, plans and writes through
-:func:`oscar_backorders.services.allocate_units` (one audited event and one
-``backorder_allocated`` signal per line).
+:func:`oscar_backorders.services.allocate_units_bulk` (the bulk form of
+``allocate_units``: same checks, one audited event and one ``backorder_allocated`` signal per
+line, a constant number of queries).
 """
 
 from __future__ import annotations
@@ -135,10 +136,9 @@ def allocate_free_stock(
     }
     plan = plan_allocation(free, waiting)
     if not dry_run:
-        for allocation in plan:
-            services.allocate_units(
-                allocation.backorder_line_id, allocation.quantity, reason=reason, actor=actor
-            )
+        services.allocate_units_bulk(
+            {a.backorder_line_id: a.quantity for a in plan}, reason=reason, actor=actor
+        )
         if plan:
             logger.info(
                 "Allocated %d unit(s) to %d backordered line(s): %s",
