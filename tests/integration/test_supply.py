@@ -239,3 +239,30 @@ def test_unreliable_supplier_widens_the_product_page_date(strategy, today):
     inbound(record, 5, dt.date(2026, 11, 30), supplier=supplier)
     info = strategy.fetch_for_product(product)
     assert info.availability.dispatch_date == dt.date(2026, 12, 4)
+
+
+def test_bulk_allocation_refuses_everything_when_one_quantity_is_bad(queue):
+    _record, (a, b, c) = queue
+    before = state([a, b, c])
+    events = BackorderEvent.objects.count()
+    with pytest.raises(InvalidBackorderQuantity, match="Only 3 units are waiting; 4 is too many"):
+        services.allocate_units_bulk({a.pk: 2, b.pk: 4}, reason="x")
+    assert state([a, b, c]) == before
+    assert BackorderEvent.objects.count() == events
+
+
+def test_bulk_allocation_signals_each_line_after_commit(queue, django_capture_on_commit_callbacks):
+    _record, (a, b, c) = queue
+    got = []
+    signals.backorder_allocated.connect(
+        lambda **kw: got.append((kw["backorder_line"].pk, kw["quantity"])),
+        weak=False,
+        dispatch_uid="bulk-test",
+    )
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.allocate_units_bulk({c.pk: 1, a.pk: 1}, reason="x")
+    finally:
+        signals.backorder_allocated.disconnect(dispatch_uid="bulk-test")
+    assert sorted(got) == sorted([(a.pk, 1), (c.pk, 1)])
+    assert [s[:2] for s in state([a, c])] == [(1, "waiting"), (1, "allocated")]
