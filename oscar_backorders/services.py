@@ -337,10 +337,22 @@ def cancel_units(
     the transaction (so the payments side can record the release of the money atomically) and
     ``backorder_cancelled`` after commit. Shipped units cannot be cancelled.
     """
+    # Lock order: stock record first, then the line, as restock allocation does
+    # (oscar_backorders.allocation); the other way round two transactions could deadlock.
+    BackorderLine, _event = _models()
+    stockrecord_id = (
+        BackorderLine._default_manager.filter(pk=backorder_line_id)
+        .values_list("stockrecord_id", flat=True)
+        .first()
+    )
+    stockrecords = lock_stockrecords([stockrecord_id]) if stockrecord_id else {}
     line = _lock_one(backorder_line_id)
     _check_quantity(quantity, most=line.quantity_open, what=_("units are not yet shipped"))
     if line.stockrecord_id:
-        stockrecord = lock_stockrecords([line.stockrecord_id])[line.stockrecord_id]
+        stockrecord = (
+            stockrecords.get(line.stockrecord_id)
+            or lock_stockrecords([line.stockrecord_id])[line.stockrecord_id]
+        )
         stockrecord.cancel_allocation(quantity)
     from_waiting = min(quantity, line.quantity_waiting)
     from_allocated = quantity - from_waiting
