@@ -24,7 +24,7 @@ from django.db import transaction
 from oscar.core.loading import get_model
 
 from oscar_backorders import services
-from oscar_backorders.locks import lock_backorder_lines, lock_stockrecords
+from oscar_backorders.locks import lock_stockrecords
 from oscar_backorders.priorities import (
     PriorityOrder,
     WaitingLine,
@@ -88,12 +88,13 @@ def plan_allocation(
     return plan
 
 
-def _waiting_line_ids(stockrecord_ids: Iterable[int]) -> list[int]:
+def _lock_waiting_lines(stockrecord_ids: Iterable[int]) -> None:
+    """``SELECT … FOR UPDATE`` the waiting lines of the stock records, in pk order (ids only:
+    a restock of thousands of lines must not build thousands of model instances twice)."""
     BackorderLine = get_model("oscar_backorders", "BackorderLine")
-    return list(
-        BackorderLine._default_manager.filter(
-            stockrecord_id__in=list(stockrecord_ids), status="waiting"
-        )
+    list(
+        BackorderLine._default_manager.select_for_update()
+        .filter(stockrecord_id__in=list(stockrecord_ids), status="waiting")
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -123,7 +124,7 @@ def allocate_free_stock(
         records = {sr.pk: sr for sr in StockRecord._default_manager.filter(pk__in=ids)}
     else:
         records = lock_stockrecords(ids)
-        lock_backorder_lines(_waiting_line_ids(records))
+        _lock_waiting_lines(records)
     waiting = load_waiting_lines(list(records))
     waiting_units: dict[int, int] = dict.fromkeys(records, 0)
     for line in waiting:

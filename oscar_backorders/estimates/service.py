@@ -22,12 +22,13 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
 from oscar_backorders import signals
 from oscar_backorders.abstract_models import BackorderEventKind, EstimateSource, PolicyMode
+from oscar_backorders.bulk import insert_rows
 from oscar_backorders.estimates import engine
 from oscar_backorders.estimates.base import Estimate, StockSnapshot
 from oscar_backorders.estimates.shop_calendar import shop_calendar
@@ -170,45 +171,6 @@ def diff(
     return changes
 
 
-def _insert_estimate_events(
-    model: Any, rows: Sequence[tuple[int, date, date]], *, reason: str, when: Any
-) -> None:
-    """Append one ``estimate_changed`` event per ``(line id, old date, new date)``.
-
-    One parametrised ``INSERT`` run with ``executemany``: the ORM's ``bulk_create`` spends most
-    of a 100k-line recompute building SQL in Python. Values are adapted by the backend's own
-    operations, exactly as the ORM would; the columns are the model's (a fork that adds a
-    required field without a default must override this).
-    """
-    if not rows:
-        return
-    connection = connections[router.db_for_write(model)]
-    ops = connection.ops
-    meta = model._meta
-    names = ["backorder_line", "kind", "old_date", "new_date", "reason", "date_created"]
-    columns = ", ".join(ops.quote_name(meta.get_field(name).column) for name in names)
-    placeholders = ", ".join(["%s"] * len(names))
-    sql = f"INSERT INTO {ops.quote_name(meta.db_table)} ({columns}) VALUES ({placeholders})"
-    adapted: dict[date, Any] = {}
-
-    def day(value: date) -> Any:
-        if value not in adapted:
-            adapted[value] = ops.adapt_datefield_value(value)
-        return adapted[value]
-
-    stamp = ops.adapt_datetimefield_value(when)
-    kind = str(BackorderEventKind.ESTIMATE_CHANGED)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), _BATCH * 10):
-            cursor.executemany(
-                sql,
-                [
-                    (pk, kind, day(old), day(new), reason, stamp)
-                    for pk, old, new in rows[start : start + _BATCH * 10]
-                ],
-            )
-
-
 @transaction.atomic
 def save_changes(changes: Sequence[EstimateChange], *, reason: str) -> None:
     """Write ``changes`` in bulk: dates, one event each, one signal each after commit.
@@ -253,11 +215,20 @@ def save_changes(changes: Sequence[EstimateChange], *, reason: str) -> None:
             BackorderLine._default_manager.filter(pk__in=group[start : start + _BATCH]).update(
                 estimated_date=new_date, estimate_source=source, date_updated=now
             )
-    _insert_estimate_events(
+    insert_rows(
         BackorderEvent,
-        [(row.pk, change.old_date, change.new_date) for row, change in saved],
-        reason=reason[:255],
-        when=now,
+        ["backorder_line", "kind", "old_date", "new_date", "reason", "date_created"],
+        [
+            (
+                row.pk,
+                str(BackorderEventKind.ESTIMATE_CHANGED),
+                change.old_date,
+                change.new_date,
+                reason[:255],
+                now,
+            )
+            for row, change in saved
+        ],
     )
 
     def send() -> None:
