@@ -132,6 +132,8 @@ def compute(
     today = today or timezone.localdate()
     ids = None if stockrecord_ids is None else sorted(set(stockrecord_ids))
     waiting = load_waiting_lines(ids)
+    if not waiting:
+        return {}, {}  # nothing waits: nothing to date (one query)
     if ids is None:
         ids = sorted({line.stockrecord_id for line in waiting})
     StockRecord = get_model("partner", "StockRecord")
