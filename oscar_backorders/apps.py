@@ -10,6 +10,7 @@ class BackordersConfig(OscarConfig):
 
     def ready(self) -> None:
         from oscar_backorders import checks, receivers  # noqa: F401
+        from oscar_backorders.supply import checks as supply_checks  # noqa: F401
         from oscar_backorders.supply import receivers as supply_receivers
 
         supply_receivers.connect()

@@ -80,3 +80,22 @@ def test_unknown_priority_order_setting_names_the_setting(settings, today, db):
     settings.BACKORDERS_PRIORITY_ORDER = "nowhere.Order"
     with pytest.raises(BackorderConfigurationError, match="BACKORDERS_PRIORITY_ORDER"):
         get_priority_order()
+
+
+def test_merchant_priority_change_redates_the_queue_after_commit(
+    two_waiting, django_capture_on_commit_callbacks
+):
+    from oscar_backorders import services
+
+    record, first, second = two_waiting
+    inbound(record, 1, dt.date(2026, 11, 30))
+    recompute([record.pk], reason="test")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_priority(second.pk, 10, reason="VIP")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (second.estimated_date, first.estimated_date) == (
+        dt.date(2026, 11, 30),
+        dt.date(2026, 12, 8),
+    )
+    assert first.events.filter(kind="estimate_changed", reason="priority changed").exists()
