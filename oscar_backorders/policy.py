@@ -142,11 +142,14 @@ class PolicyCache:
             return
         PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
         inbound: dict[int, int] = dict.fromkeys(stockrecord_ids, 0)
-        for sr_id, quantity, received in PurchaseOrderLine._default_manager.filter(
-            stockrecord_id__in=stockrecord_ids,
-            status__in=("open", "partial"),
-            purchase_order__status="open",
-        ).values_list("stockrecord_id", "quantity", "quantity_received"):
+        for sr_id, quantity, received in (
+            PurchaseOrderLine._default_manager.filter(
+                stockrecord_id__in=stockrecord_ids,
+                status__in=("open", "partial"),
+            )
+            .exclude(purchase_order__status="cancelled")
+            .values_list("stockrecord_id", "quantity", "quantity_received")
+        ):
             inbound[sr_id] += quantity - received
         allowance = max(int(backorder_settings.INBOUND_ALLOWANCE), 0)
         for sr_id, units in inbound.items():

@@ -62,8 +62,8 @@ def load_inbound(stockrecord_ids: Iterable[int] | None) -> dict[int, list[engine
     from oscar_backorders.supply.reliability import supplier_delays
 
     PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
-    queryset = PurchaseOrderLine._default_manager.filter(
-        status__in=INBOUND_STATUSES, purchase_order__status="open"
+    queryset = PurchaseOrderLine._default_manager.filter(status__in=INBOUND_STATUSES).exclude(
+        purchase_order__status="cancelled"
     )
     if stockrecord_ids is not None:
         queryset = queryset.filter(stockrecord_id__in=list(stockrecord_ids))

@@ -103,6 +103,11 @@ def event_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> Non
 def purchase_order_line_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     if getattr(instance, "_backorders_skip_redate", False):
         return
+    if kwargs.get("created") and instance.status in ("open", "partial"):
+        # A line added to a purchase order that was fully received opens it again.
+        type(instance.purchase_order)._default_manager.filter(
+            pk=instance.purchase_order_id, status="received"
+        ).update(status="open")
     reference = getattr(instance.purchase_order, "reference", "")
     _after_commit(redate, [instance.stockrecord_id], _("%(ref)s changed") % {"ref": reference})
 

@@ -86,7 +86,13 @@ def receive_line(
             % {"quantity": quantity},
             quantity=quantity,
         )
-    if line.status not in INBOUND_STATUSES or line.purchase_order.status != "open":
+    if line.purchase_order.status == PurchaseOrderStatus.CANCELLED:
+        raise ReceiptRefused(
+            _("%(reference)s is cancelled; nothing can be received on it.")
+            % {"reference": line.purchase_order.reference},
+            purchase_order_line_id=line.pk,
+        )
+    if line.status not in INBOUND_STATUSES:
         raise ReceiptRefused(
             _("%(line)s is %(status)s; nothing more can be received on it.")
             % {"line": line, "status": line.get_status_display().lower()},
@@ -124,8 +130,13 @@ def receive_line(
     stockrecord.post_save_signal()
 
     order = line.purchase_order
-    if not order.lines.filter(status__in=INBOUND_STATUSES).exists():
-        order.status = PurchaseOrderStatus.RECEIVED
+    status = (
+        PurchaseOrderStatus.OPEN
+        if order.lines.filter(status__in=INBOUND_STATUSES).exists()
+        else PurchaseOrderStatus.RECEIVED
+    )
+    if order.status != status:
+        order.status = status
         order._backorders_skip_redate = True
         order.save(update_fields=["status", "date_updated"])
 

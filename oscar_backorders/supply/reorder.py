@@ -118,8 +118,8 @@ def reorder_advice(
     ).iterator():
         per_day[sr_id][timezone.localdate(placed)] += quantity
 
-    open_lines = PurchaseOrderLine._default_manager.filter(
-        status__in=INBOUND_STATUSES, purchase_order__status="open"
+    open_lines = PurchaseOrderLine._default_manager.filter(status__in=INBOUND_STATUSES).exclude(
+        purchase_order__status="cancelled"
     )
     received = PurchaseOrderLine._default_manager.filter(
         status="received", date_last_received__isnull=False
@@ -197,8 +197,8 @@ def total_inbound(stockrecord_ids: Iterable[int]) -> dict[int, int]:
         PurchaseOrderLine._default_manager.filter(
             stockrecord_id__in=list(stockrecord_ids),
             status__in=INBOUND_STATUSES,
-            purchase_order__status="open",
         )
+        .exclude(purchase_order__status="cancelled")
         .values("stockrecord_id")
         .annotate(ordered=Sum("quantity"), received=Sum("quantity_received"))
         .order_by()

@@ -266,3 +266,29 @@ def test_bulk_allocation_signals_each_line_after_commit(queue, django_capture_on
         signals.backorder_allocated.disconnect(dispatch_uid="bulk-test")
     assert sorted(got) == sorted([(a.pk, 1), (c.pk, 1)])
     assert [s[:2] for s in state([a, c])] == [(1, "waiting"), (1, "allocated")]
+
+
+def test_line_added_to_a_received_purchase_order_reopens_it_and_can_be_received(queue):
+    record, (a, _b, _c) = queue
+    first = inbound(record, 1, dt.date(2026, 12, 1))
+    receive_line(first.pk, 1)
+    order = first.purchase_order
+    order.refresh_from_db()
+    assert order.status == "received"
+    second = inbound(record, 2, dt.date(2026, 12, 2), order=order)
+    order.refresh_from_db()
+    assert order.status == "open"
+    receive_line(second.pk, 2)
+    assert state([a])[0][:2] == (2, "allocated")
+
+
+def test_cancelled_purchase_order_is_neither_inbound_nor_receivable(queue):
+    record, (a, _b, _c) = queue
+    po_line = inbound(record, 5, dt.date(2026, 12, 1))
+    order = po_line.purchase_order
+    order.status = "cancelled"
+    order.save()
+    recompute([record.pk], reason="test")
+    assert state([a])[0][2] == LEAD
+    with pytest.raises(ReceiptRefused, match="is cancelled"):
+        receive_line(po_line.pk, 1)
