@@ -35,6 +35,9 @@ operations = st.lists(
         st.tuples(st.just("receive"), st.integers(0, 5), st.integers(1, 6)),
         st.tuples(st.just("cancel"), st.integers(0, 9), st.integers(1, 3)),
         st.tuples(st.just("restock"), st.integers(1, 4)),
+        st.tuples(st.just("priority"), st.integers(0, 9), st.integers(-5, 5)),
+        st.tuples(st.just("ship"), st.integers(0, 9)),
+        st.tuples(st.just("move"), st.integers(0, 5), st.integers(0, 40)),
     ),
     min_size=1,
     max_size=12,
@@ -67,6 +70,26 @@ def run(operation, product, record, order_po, numbers):
         if lines:
             line = lines[operation[1] % len(lines)]
             services.cancel_units(line.pk, min(operation[2], line.quantity_open), reason="test")
+    elif kind == "priority":
+        lines = list(BackorderLine.objects.filter(status="waiting").order_by("pk"))
+        if lines:
+            services.set_priority(lines[operation[1] % len(lines)].pk, operation[2])
+    elif kind == "ship":
+        lines = list(BackorderLine.objects.filter(quantity_allocated__gt=0).order_by("pk"))
+        if lines:
+            line = lines[operation[1] % len(lines)]
+            quantity = line.quantity_allocated
+            services.record_shipment(line.pk, quantity)
+            record.refresh_from_db()
+            record.consume_allocation(quantity)  # what Oscar's shipping flow does
+    elif kind == "move":  # the supplier announces a new date
+        lines = list(
+            PurchaseOrderLine.objects.filter(status__in=("open", "partial")).order_by("pk")
+        )
+        if lines:
+            line = lines[operation[1] % len(lines)]
+            line.expected_date = dt.date(2026, 11, 24) + dt.timedelta(days=operation[2])
+            line.save()
     elif kind == "restock":
         record.refresh_from_db()
         record.num_in_stock += operation[1]
@@ -95,7 +118,7 @@ def check_invariants(record, today):
 
 
 @settings(
-    max_examples=25,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
