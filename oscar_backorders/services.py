@@ -341,7 +341,7 @@ def cancel_units(
     """
     # Lock order: stock record first, then the line, as restock allocation does
     # (oscar_backorders.allocation); the other way round two transactions could deadlock.
-    BackorderLine, _event = _models()
+    BackorderLine = _models()[0]
     stockrecord_id = (
         BackorderLine._default_manager.filter(pk=backorder_line_id)
         .values_list("stockrecord_id", flat=True)

@@ -190,6 +190,8 @@ def test_cancelling_allocated_units_gives_them_to_the_next_line(
     with django_capture_on_commit_callbacks(execute=True):
         services.cancel_units(a.pk, 2, reason="customer changed their mind")
     assert [s[:2] for s in state([a, b, c])] == [(0, "cancelled"), (2, "waiting"), (0, "waiting")]
+    cancelled = a.events.get(kind="cancelled")
+    assert (cancelled.quantity, cancelled.reason) == (2, "customer changed their mind")
 
 
 def test_dry_run_returns_the_plan_and_writes_nothing(queue):
