@@ -135,3 +135,18 @@ def test_reorder_points_page_lists_records_at_or_below_their_point(merchant, wai
     page = merchant.get(reverse("admin:oscar_backorders_purchaseorder_reorder")).content.decode()
     assert record.partner_sku in page
     assert "Nothing to reorder" not in page
+
+
+def test_receive_everything_action_receives_each_open_line(merchant, waiting):
+    record, first, second = waiting
+    lines = [inbound(record, 1, dt.date(2026, 12, 2)), inbound(record, 2, dt.date(2026, 12, 3))]
+    response = merchant.post(
+        reverse("admin:oscar_backorders_purchaseorderline_changelist"),
+        {"action": "receive_outstanding", "_selected_action": [line.pk for line in lines]},
+        follow=True,
+    )
+    assert response.content.decode().count("Received ") == 2
+    record.refresh_from_db()
+    assert record.num_in_stock == 3
+    first.refresh_from_db()
+    assert first.status == "allocated"

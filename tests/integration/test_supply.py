@@ -294,3 +294,8 @@ def test_cancelled_purchase_order_is_neither_inbound_nor_receivable(queue):
     assert state([a])[0][2] == LEAD
     with pytest.raises(ReceiptRefused, match="is cancelled"):
         receive_line(po_line.pk, 1)
+
+
+def test_receiving_an_unknown_line_is_refused_with_its_id(db):
+    with pytest.raises(PurchaseOrderLine.DoesNotExist, match="no purchase order line 424242"):
+        receive_line(424242, 1)
