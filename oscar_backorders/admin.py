@@ -531,3 +531,6 @@ class BackorderLineAdmin(admin.ModelAdmin):
 
 # --- payments ---
 from oscar_backorders.payments import admin as payments_admin  # noqa: E402, F401
+
+# --- supply ---
+from oscar_backorders.supply import admin as supply_admin  # noqa: E402, F401

@@ -33,7 +33,9 @@ DEFAULTS: dict[str, Any] = {
     # Dates (ISO strings or date objects) that are not business days.
     "HOLIDAYS": (),
     # Dotted path of the estimator that dates backordered units (see estimates/base.py).
-    "ESTIMATOR": "oscar_backorders.estimates.lead_time.LeadTimeEstimator",
+    # The supply module's engine (inbound purchase orders, then lead time); the backbone's
+    # "oscar_backorders.estimates.lead_time.LeadTimeEstimator" stays available.
+    "ESTIMATOR": "oscar_backorders.estimates.service.SupplyEstimator",
     # Dotted path of the Selector the plugin's class loader wraps. None: Oscar's default Selector
     # composed with the backorder mixin (oscar_backorders.strategy.Selector).
     "SELECTOR": None,
@@ -63,6 +65,27 @@ DEFAULTS: dict[str, Any] = {
     # Stripe: secret key, and an API base URL (only to point tests at localstripe).
     "STRIPE_SECRET_KEY": "",
     "STRIPE_API_BASE": None,
+    # --- Supply: inbound purchase orders, available-to-promise, restock allocation ---
+    # Dotted path of the class that orders waiting lines for restock allocation and dating
+    # (see oscar_backorders/priorities.py). The default is FIFO unless a merchant set a priority.
+    "PRIORITY_ORDER": "oscar_backorders.priorities.ManualPriority",
+    # Auth group names served first by priorities.CustomerGroup, highest first.
+    "PRIORITY_CUSTOMER_GROUPS": (),
+    # Oscar shipping method codes served first by priorities.ShippingUrgency.
+    "URGENT_SHIPPING_CODES": (),
+    # Supplier reliability: how many of a supplier's latest received lines to judge it by, how
+    # many it needs before it is judged at all, and the most days its lateness may add.
+    "RELIABILITY_WINDOW": 20,
+    "RELIABILITY_MIN_DELIVERIES": 3,
+    "RELIABILITY_MAX_DELAY_DAYS": 30,
+    # Reorder points: days of order history to learn demand from, the service level the safety
+    # stock is sized for, and how many days of demand a suggested order should cover.
+    "DEMAND_WINDOW_DAYS": 90,
+    "SERVICE_LEVEL": 0.95,
+    "ORDER_COVER_DAYS": 30,
+    # Cap mode: refuse backorders beyond what open purchase orders can fill, plus an allowance.
+    "CAP_TO_INBOUND": False,
+    "INBOUND_ALLOWANCE": 0,
 }
 
 

@@ -77,6 +77,10 @@ class BackorderAvailability(Base):
             return False, str(_("the quantity must be at least 1"))
         limit = self.num_available
         if limit is not None and quantity > limit:
+            if limit == 0 and self.backorder_policy.cap_from_inbound:
+                return False, str(
+                    _("no stock available and nothing more is expected from the supplier yet")
+                )
             if limit == 0:
                 return False, str(_("no stock available and the backorder limit is reached"))
             return False, ngettext(

@@ -56,3 +56,38 @@ if not is_model_registered("oscar_backorders", "PaymentRelease"):
         pass
 
     __all__.append("PaymentRelease")
+# --- supply ---
+from oscar_backorders.supply.abstract_models import (
+    AbstractPurchaseOrder,
+    AbstractPurchaseOrderLine,
+    AbstractSupplier,
+    AbstractSupplierStockRecord,
+)
+
+if not is_model_registered("oscar_backorders", "Supplier"):
+
+    class Supplier(AbstractSupplier):
+        pass
+
+    __all__.append("Supplier")
+
+if not is_model_registered("oscar_backorders", "SupplierStockRecord"):
+
+    class SupplierStockRecord(AbstractSupplierStockRecord):
+        pass
+
+    __all__.append("SupplierStockRecord")
+
+if not is_model_registered("oscar_backorders", "PurchaseOrder"):
+
+    class PurchaseOrder(AbstractPurchaseOrder):
+        pass
+
+    __all__.append("PurchaseOrder")
+
+if not is_model_registered("oscar_backorders", "PurchaseOrderLine"):
+
+    class PurchaseOrderLine(AbstractPurchaseOrderLine):
+        pass
+
+    __all__.append("PurchaseOrderLine")

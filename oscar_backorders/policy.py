@@ -8,7 +8,7 @@ query per stock record.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -27,6 +27,8 @@ class ResolvedPolicy:
     cap: int | None
     lead_time_days: int
     release_date: date | None
+    # True when ``cap`` is what open purchase orders can fill (BACKORDERS_CAP_TO_INBOUND).
+    cap_from_inbound: bool = False
 
     @property
     def allows_backorders(self) -> bool:
@@ -130,6 +132,31 @@ class PolicyCache:
                 default_mode=default_mode,
                 default_lead_time_days=default_lead,
             )
+        if backorder_settings.CAP_TO_INBOUND:
+            self._cap_to_inbound([pk for pk in missing if self._resolved[pk].allows_backorders])
+
+    def _cap_to_inbound(self, stockrecord_ids: list[int]) -> None:
+        """Cap mode "only what inbound supply can fill": units still expected on open purchase
+        orders plus ``BACKORDERS_INBOUND_ALLOWANCE``, or the policy's own cap if lower."""
+        if not stockrecord_ids:
+            return
+        PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
+        inbound: dict[int, int] = dict.fromkeys(stockrecord_ids, 0)
+        for sr_id, quantity, received in (
+            PurchaseOrderLine._default_manager.filter(
+                stockrecord_id__in=stockrecord_ids,
+                status__in=("open", "partial"),
+            )
+            .exclude(purchase_order__status="cancelled")
+            .values_list("stockrecord_id", "quantity", "quantity_received")
+        ):
+            inbound[sr_id] += quantity - received
+        allowance = max(int(backorder_settings.INBOUND_ALLOWANCE), 0)
+        for sr_id, units in inbound.items():
+            policy = self._resolved[sr_id]
+            cap = units + allowance
+            if policy.cap is None or cap < policy.cap:
+                self._resolved[sr_id] = replace(policy, cap=cap, cap_from_inbound=True)
 
     def known(self) -> dict[int, ResolvedPolicy]:
         return dict(self._resolved)

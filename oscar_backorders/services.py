@@ -16,15 +16,18 @@ gives its allocation back with ``cancel_allocation``.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_backorders import signals
 from oscar_backorders.abstract_models import BackorderEventKind, EstimateSource
+from oscar_backorders.bulk import insert_rows
 from oscar_backorders.exceptions import BackorderError, InvalidBackorderQuantity
 from oscar_backorders.locks import lock_backorder_lines, lock_stockrecords
 
@@ -212,6 +215,73 @@ def allocate_units(
 
 
 @transaction.atomic
+def allocate_units_bulk(
+    quantities: Mapping[int, int], *, reason: str, actor: Any | None = None
+) -> list[Any]:
+    """:func:`allocate_units` for many lines at once, with a constant number of queries.
+
+    ``quantities`` maps backordered line ids to units. Locks every line in pk order with one
+    query, validates each exactly as :func:`allocate_units` does (all or nothing: one bad
+    quantity refuses the whole call), writes them with one bulk update, one event per line, and
+    sends ``backorder_allocated`` per line after commit. Restock allocation uses it so one
+    receipt filling thousands of lines stays fast.
+    """
+    BackorderLine, BackorderEvent = _models()
+    if not quantities:
+        return []
+    # Locked in pk order like lock_backorder_lines, without its joins (thousands of rows).
+    lines = {
+        row.pk: row
+        for row in BackorderLine._default_manager.select_for_update()
+        .filter(pk__in=list(quantities))
+        .order_by("pk")
+    }
+    missing = sorted(set(quantities) - set(lines))
+    if missing:
+        raise BackorderLine.DoesNotExist(
+            _("There is no backordered line %(id)s.") % {"id": missing[0]}
+        )
+    changed = []
+    for pk in sorted(lines):
+        line, quantity = lines[pk], quantities[pk]
+        _check_quantity(quantity, most=line.quantity_waiting, what=_("units are waiting"))
+        line.quantity_allocated += quantity
+        line.status = line.derived_status()
+        changed.append((line, quantity))
+    # One UPDATE per distinct (units, new status): a handful, whatever the number of lines
+    # (Django's bulk_update builds a CASE per row, which is slower by orders of magnitude).
+    groups: dict[tuple[int, str], list[int]] = {}
+    for line, quantity in changed:
+        groups.setdefault((quantity, line.status), []).append(line.pk)
+    now = timezone.now()
+    for (quantity, status), ids in groups.items():
+        for start in range(0, len(ids), 2000):
+            BackorderLine._default_manager.filter(pk__in=ids[start : start + 2000]).update(
+                quantity_allocated=F("quantity_allocated") + quantity,
+                status=status,
+                date_updated=now,
+            )
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    insert_rows(
+        BackorderEvent,
+        ["backorder_line", "kind", "quantity", "reason", "actor", "date_created"],
+        [
+            (line.pk, str(BackorderEventKind.ALLOCATED), quantity, reason[:255], actor_id, now)
+            for line, quantity in changed
+        ],
+    )
+
+    def send() -> None:
+        for line, quantity in changed:
+            signals.backorder_allocated.send(
+                sender=type(line), backorder_line=line, quantity=quantity
+            )
+
+    transaction.on_commit(send)
+    return [line for line, _q in changed]
+
+
+@transaction.atomic
 def record_shipment(
     backorder_line_id: int, quantity: int, *, actor: Any | None = None, reason: str = ""
 ) -> Any:
@@ -269,10 +339,22 @@ def cancel_units(
     the transaction (so the payments side can record the release of the money atomically) and
     ``backorder_cancelled`` after commit. Shipped units cannot be cancelled.
     """
+    # Lock order: stock record first, then the line, as restock allocation does
+    # (oscar_backorders.allocation); the other way round two transactions could deadlock.
+    BackorderLine = _models()[0]
+    stockrecord_id = (
+        BackorderLine._default_manager.filter(pk=backorder_line_id)
+        .values_list("stockrecord_id", flat=True)
+        .first()
+    )
+    stockrecords = lock_stockrecords([stockrecord_id]) if stockrecord_id else {}
     line = _lock_one(backorder_line_id)
     _check_quantity(quantity, most=line.quantity_open, what=_("units are not yet shipped"))
     if line.stockrecord_id:
-        stockrecord = lock_stockrecords([line.stockrecord_id])[line.stockrecord_id]
+        stockrecord = (
+            stockrecords.get(line.stockrecord_id)
+            or lock_stockrecords([line.stockrecord_id])[line.stockrecord_id]
+        )
         stockrecord.cancel_allocation(quantity)
     from_waiting = min(quantity, line.quantity_waiting)
     from_allocated = quantity - from_waiting
@@ -311,6 +393,7 @@ def cancel_units(
 __all__ = [
     "BackorderStateError",
     "allocate_units",
+    "allocate_units_bulk",
     "cancel_units",
     "record_shipment",
     "set_estimate",

@@ -114,10 +114,11 @@ def _count_basket_queries(basket, strategy):
 
 
 @pytest.mark.parametrize("num_lines", [1, 6])
-def test_one_query_loads_policies_for_a_whole_basket(strategy, today, num_lines):
+def test_one_query_loads_policies_for_a_whole_basket(strategy, today, num_lines, settings):
     from oscar.apps.partner.strategy import Default as OscarDefault
     from oscar.test.factories import create_basket
 
+    settings.BACKORDERS_ESTIMATOR = "oscar_backorders.estimates.lead_time.LeadTimeEstimator"
     basket = create_basket(empty=True)
     basket.strategy = strategy
     for _ in range(num_lines):

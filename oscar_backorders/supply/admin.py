@@ -1,0 +1,275 @@
+"""Django admin for supply: suppliers, purchase orders (receive, CSV import), reorder points and
+the restock allocation preview. Views only call the supply services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from oscar.core.loading import get_model
+
+from oscar_backorders.allocation import allocate_free_stock
+from oscar_backorders.estimates.service import recompute
+from oscar_backorders.exceptions import BackorderError
+from oscar_backorders.supply.imports import PurchaseOrderImportRefused, import_purchase_orders
+from oscar_backorders.supply.receiving import receive_line
+from oscar_backorders.supply.reorder import reorder_advice
+
+Supplier = get_model("oscar_backorders", "Supplier")
+SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
+PurchaseOrder = get_model("oscar_backorders", "PurchaseOrder")
+PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
+StockRecord = get_model("partner", "StockRecord")
+BackorderLine = get_model("oscar_backorders", "BackorderLine")
+
+
+class SupplierStockRecordInline(admin.TabularInline):
+    model = SupplierStockRecord
+    extra = 0
+    autocomplete_fields = ("stockrecord",)
+    fields = ("stockrecord", "supplier_sku", "lead_time_days", "is_preferred")
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "email", "lead_time_days", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code", "email")
+    prepopulated_fields = {"code": ("name",)}
+    inlines = [SupplierStockRecordInline]
+
+
+class PurchaseOrderLineInline(admin.TabularInline):
+    model = PurchaseOrderLine
+    extra = 1
+    autocomplete_fields = ("stockrecord",)
+    fields = ("stockrecord", "quantity", "expected_date", "quantity_received", "status")
+    readonly_fields = ("quantity_received", "status")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("CSV file"))
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Dry run: check every row, import nothing"), required=False, initial=True
+    )
+
+
+class ReceiveForm(forms.Form):
+    quantity = forms.IntegerField(label=gettext_lazy("quantity received"), min_value=1)
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(admin.ModelAdmin):
+    list_display = ("reference", "supplier", "status", "date_created")
+    list_filter = ("status", "supplier")
+    search_fields = ("reference", "supplier__name", "lines__stockrecord__partner_sku")
+    inlines = [PurchaseOrderLineInline]
+    readonly_fields = ("created_by", "date_created", "date_updated")
+    change_list_template = "oscar_backorders/admin/supply/purchaseorder_change_list.html"
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.import_view), name="oscar_backorders_purchaseorder_import"),
+            path(
+                "reorder-points/",
+                wrap(self.reorder_view),
+                name="oscar_backorders_purchaseorder_reorder",
+            ),
+            path(
+                "allocation/<int:stockrecord_id>/",
+                wrap(self.allocation_view),
+                name="oscar_backorders_purchaseorder_allocation",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        report = None
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            dry_run = form.cleaned_data["dry_run"]
+            try:
+                report = import_purchase_orders(
+                    form.cleaned_data["file"].read(), dry_run=dry_run, actor=request.user
+                )
+            except PurchaseOrderImportRefused as exc:
+                report = exc.report
+                messages.error(request, str(exc))
+            else:
+                if not dry_run:
+                    messages.success(
+                        request,
+                        _("Imported %(count)d purchase order(s).") % {"count": len(report.created)},
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:oscar_backorders_purchaseorder_changelist")
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import purchase orders"),
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "oscar_backorders/admin/supply/import.html", context)
+
+    def reorder_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        advice = reorder_advice()
+        show_all = request.GET.get("all") == "1"
+        rows = [a for a in advice if show_all or (a.reached and a.reorder_point > 0)]
+        records = StockRecord._default_manager.select_related("product", "partner").in_bulk(
+            [a.stockrecord_id for a in rows]
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Reorder points"),
+            "rows": [(records[a.stockrecord_id], a) for a in rows],
+            "show_all": show_all,
+        }
+        return TemplateResponse(request, "oscar_backorders/admin/supply/reorder.html", context)
+
+    def allocation_view(self, request: HttpRequest, stockrecord_id: int) -> HttpResponse:
+        """Preview ("what would happen") and, on POST, run restock allocation for one record."""
+        if not request.user.has_perm("oscar_backorders.change_backorderline"):
+            raise PermissionDenied
+        record = get_object_or_404(StockRecord, pk=stockrecord_id)
+        if request.method == "POST":
+            result = allocate_free_stock(
+                [record.pk], reason=_("re-run in the admin"), actor=request.user
+            )
+            recompute([record.pk], reason=_("re-run in the admin"))
+            messages.success(
+                request,
+                _("Allocated %(units)d unit(s) to %(lines)d line(s).")
+                % {"units": result.units, "lines": len(result.allocations)},
+            )
+            return HttpResponseRedirect(request.path)
+        preview = allocate_free_stock([record.pk], reason="preview", dry_run=True)
+        planned = {a.backorder_line_id: a.quantity for a in preview.allocations}
+        from oscar_backorders.priorities import in_priority_order, load_waiting_lines
+
+        waiting = in_priority_order(load_waiting_lines([record.pk]))
+        lines = BackorderLine._default_manager.select_related("order", "line").in_bulk(
+            [w.line_id for w in waiting]
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Restock allocation for %(record)s") % {"record": record},
+            "record": record,
+            "preview": preview,
+            "free": preview.free_before.get(record.pk, 0),
+            "rows": [(lines[w.line_id], w, planned.get(w.line_id, 0)) for w in waiting],
+            "inbound": PurchaseOrderLine._default_manager.filter(
+                stockrecord=record, status__in=("open", "partial")
+            ).select_related("purchase_order__supplier"),
+        }
+        return TemplateResponse(request, "oscar_backorders/admin/supply/allocation.html", context)
+
+
+@admin.register(PurchaseOrderLine)
+class PurchaseOrderLineAdmin(admin.ModelAdmin):
+    list_display = (
+        "purchase_order",
+        "stockrecord",
+        "quantity",
+        "quantity_received",
+        "expected_date",
+        "status",
+        "receive_link",
+    )
+    list_filter = ("status", "purchase_order__supplier")
+    search_fields = ("purchase_order__reference", "stockrecord__partner_sku")
+    list_select_related = ("purchase_order__supplier", "stockrecord__product")
+    autocomplete_fields = ("stockrecord", "purchase_order")
+    readonly_fields = ("quantity_received", "status", "date_last_received")
+    actions = ["receive_outstanding"]
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<int:pk>/receive/",
+                self.admin_site.admin_view(self.receive_view),
+                name="oscar_backorders_purchaseorderline_receive",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=gettext_lazy("receive"))
+    def receive_link(self, obj: Any) -> str:
+        from django.utils.html import format_html
+
+        if obj.status not in ("open", "partial"):
+            return "—"
+        url = reverse("admin:oscar_backorders_purchaseorderline_receive", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Receive…"))
+
+    @admin.action(description=gettext_lazy("Receive everything still expected"))
+    def receive_outstanding(self, request: HttpRequest, queryset: Any) -> None:
+        for line in queryset.filter(status__in=("open", "partial")).order_by("pk"):
+            try:
+                receipt = receive_line(
+                    line.pk, line.quantity - line.quantity_received, actor=request.user
+                )
+            except BackorderError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _receipt_message(receipt))
+
+    def receive_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        line = get_object_or_404(PurchaseOrderLine, pk=pk)
+        outstanding = line.quantity - line.quantity_received
+        form = ReceiveForm(request.POST or None, initial={"quantity": outstanding})
+        if request.method == "POST" and form.is_valid():
+            try:
+                receipt = receive_line(line.pk, form.cleaned_data["quantity"], actor=request.user)
+            except BackorderError as exc:
+                form.add_error("quantity", str(exc))
+            else:
+                messages.success(request, _receipt_message(receipt))
+                return HttpResponseRedirect(
+                    reverse("admin:oscar_backorders_purchaseorderline_changelist")
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Receive %(line)s") % {"line": line},
+            "form": form,
+            "line": line,
+            "outstanding": outstanding,
+        }
+        return TemplateResponse(request, "oscar_backorders/admin/supply/receive.html", context)
+
+
+def _receipt_message(receipt: Any) -> str:
+    return _(
+        "Received %(quantity)d × %(sku)s; %(units)d unit(s) allocated to %(lines)d waiting "
+        "line(s); %(changed)d estimate(s) changed."
+    ) % {
+        "quantity": receipt.quantity,
+        "sku": receipt.purchase_order_line.stockrecord.partner_sku,
+        "units": receipt.allocation.units,
+        "lines": len(receipt.allocation.allocations),
+        "changed": len(receipt.estimate_changes),
+    }
