@@ -18,6 +18,7 @@ venv: $(VENV)/.installed
 sandbox-setup: venv
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) load_backorder_demo
+	$(MANAGE) load_supply_demo
 	$(MANAGE) update_index -v0
 	$(MANAGE) sandbox_admin
 
