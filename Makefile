@@ -25,16 +25,19 @@ sandbox-setup: venv
 sandbox: sandbox-setup
 	$(PY) sandbox/run.py
 
-## Set up and run the whole test suite (what .ci/run calls).
+## Set up and run the whole test suite (what .ci/run calls): SQLite, then a throwaway
+## PostgreSQL + Redis started and stopped by tests/run_suite.py. Extra pytest args: ARGS="-x".
 test: venv
-	$(PY) -m pytest
+	$(PY) tests/run_suite.py $(ARGS)
 
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+## Placement throughput and per-page query counts, plugin versus plain Oscar.
 bench: venv
-	$(PY) bench/run.py
+	$(PY) bench/query_counts.py
+	$(PY) bench/placement_throughput.py
 
 clean:
 	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/var
