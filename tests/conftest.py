@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from oscar.core.loading import get_class
 
+from tests.browser import browser_page, chromium, sandbox  # noqa: F401 (fixtures)
 from tests.markers import check_item
 
 #: Tests run on a fixed Tuesday so business-day arithmetic is predictable.
@@ -42,3 +43,10 @@ def redis_url():
     import os
 
     return os.environ["BACKORDERS_TEST_REDIS_URL"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.browser import SCREENSHOTS
+
+    if SCREENSHOTS.exists() and any(SCREENSHOTS.iterdir()):
+        terminalreporter.write_line(f"Browser screenshots: {SCREENSHOTS}")

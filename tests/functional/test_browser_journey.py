@@ -1,0 +1,86 @@
+"""A guest buys an in-stock and a backordered item in a real browser, and sees the estimate.
+
+Runs the sandbox (``tests/browser.py``) and drives it with headless Chromium. Each step asserts
+texts on the page and saves a screenshot under ``var/screenshots/guest-mixed-basket/``.
+
+To extend the journey, add texts to :data:`EXPECTED` (they are checked on that page) or add
+steps after the thank-you page (payment, order history, shipping).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser import Journey
+
+pytestmark = pytest.mark.browser
+
+IN_STOCK, BACKORDER = "BO-INSTOCK", "BO-BACKORDER"
+
+
+def expected(sandbox):
+    """Texts each page must show; the backordered item's message carries its estimated date."""
+    estimate = sandbox.message(BACKORDER)  # "Available on backorder — ships by <date>"
+    return {
+        "product": [estimate],
+        "basket": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), estimate],
+        "checkout preview": [sandbox.title(BACKORDER), estimate],
+        "thank-you": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER)],
+    }
+
+
+def add_to_basket(page, sandbox, upc):
+    page.goto(sandbox.product_url(upc))
+    page.locator("#add_to_basket_form button[type=submit]").click()
+    page.wait_for_load_state("load")
+
+
+def test_guest_sees_the_estimate_at_every_step_when_buying_stock_and_a_backorder(
+    sandbox, browser_page
+):
+    page = browser_page
+    journey = Journey(page, "guest-mixed-basket")
+    expects = expected(sandbox)
+    assert re.search(r"ships by \d{1,2} \w{3}", sandbox.message(BACKORDER)), sandbox.products
+    assert sandbox.message(IN_STOCK).startswith("In stock")
+
+    page.goto(sandbox.product_url(IN_STOCK))
+    journey.step("product-in-stock", expects=[sandbox.message(IN_STOCK)])
+    add_to_basket(page, sandbox, IN_STOCK)
+
+    page.goto(sandbox.product_url(BACKORDER))
+    journey.step("product-backordered", expects=expects["product"])
+    add_to_basket(page, sandbox, BACKORDER)
+
+    page.goto(sandbox.url + "/basket/")
+    journey.step("basket", expects=expects["basket"])
+
+    page.get_by_role("link", name="Proceed to checkout").click()
+    page.locator("#id_username").fill("guest@example.com")
+    page.locator("input[name=options][value=anonymous]").check()
+    page.locator("form#login_form button[type=submit], form button[type=submit]").first.click()
+
+    page.wait_for_url(re.compile(r"/checkout/shipping-address/"))
+    form = page.locator("#new_shipping_address")
+    form.locator("#id_first_name").fill("Ada")
+    form.locator("#id_last_name").fill("Lovelace")
+    form.locator("#id_line1").fill("1 Analytical Row")
+    form.locator("#id_line4").fill("London")
+    form.locator("#id_postcode").fill("N1 9GU")
+    journey.step("shipping-address")
+    form.locator("button[type=submit]").click()
+
+    # Shipping method (skipped when there is one) and payment details lead to the preview.
+    page.wait_for_url(re.compile(r"/checkout/(shipping-method|payment-details|preview)/"))
+    if "/payment-details/" in page.url and page.locator("#view_preview").count():
+        journey.step("payment-details")
+        page.locator("#view_preview").click()
+    page.wait_for_url(re.compile(r"/checkout/preview/"))
+    journey.step("checkout-preview", expects=expects["checkout preview"])
+
+    page.locator("#place-order").click()
+    page.wait_for_url(re.compile(r"/checkout/thank-you/"))
+    text = journey.step("thank-you", expects=expects["thank-you"])
+    assert re.search(r"\b\d{6,}\b", text), "the thank-you page shows no order number"
