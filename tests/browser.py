@@ -186,12 +186,16 @@ class Journey:
     moves the folder); ``make test`` prints where.
     """
 
+    #: Folders written in this test session (``make test`` prints them at the end).
+    written: list[Path] = []
+
     def __init__(self, page: Any, name: str) -> None:
         self.page = page
         self.folder = SCREENSHOTS / name
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)
         self.number = 0
+        Journey.written.append(self.folder)
 
     def step(self, name: str, *, expects: list[str] = ()) -> str:
         """Screenshot the page as ``name`` and check each text in ``expects`` is shown."""

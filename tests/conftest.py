@@ -46,7 +46,7 @@ def redis_url():
 
 
 def pytest_terminal_summary(terminalreporter):
-    from tests.browser import SCREENSHOTS
+    from tests.browser import Journey
 
-    if SCREENSHOTS.exists() and any(SCREENSHOTS.iterdir()):
-        terminalreporter.write_line(f"Browser screenshots: {SCREENSHOTS}")
+    for folder in Journey.written:
+        terminalreporter.write_line(f"Browser screenshots: {folder}")

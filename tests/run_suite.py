@@ -162,7 +162,8 @@ def throwaway_redis() -> Iterator[str | None]:
 def pytest(args: list[str], env: dict[str, str]) -> int:
     command = [sys.executable, "-m", "pytest", *args]
     print("$ " + " ".join(command), flush=True)
-    return subprocess.call(command, cwd=ROOT, env=env)
+    code = subprocess.call(command, cwd=ROOT, env=env)
+    return 0 if code == 5 else code  # 5: the arguments selected no test for this pass
 
 
 def main(argv: list[str]) -> int:
@@ -197,8 +198,6 @@ def main(argv: list[str]) -> int:
                 # Without PostgreSQL only the tests that need it are left; run them so the
                 # summary says clearly that they were skipped and why.
                 results["postgres"] = pytest(["-m", "postgres or redis", *argv], env)
-                if results["postgres"] == 5:  # nothing collected
-                    results["postgres"] = 0
 
     minutes = (time.monotonic() - started) / 60
     say(

@@ -141,3 +141,22 @@ def test_cancelling_while_the_merchant_ships_never_moves_a_unit_twice(strategy):
     assert line.events.filter(kind__in=["shipped", "cancelled"]).count() == THREADS
     record = StockRecord.objects.get(product=product)
     assert record.num_allocated == THREADS - line.quantity_cancelled
+
+
+def test_concurrent_restock_allocations_never_allocate_more_than_is_waiting(strategy):
+    product = stocked_product(num_in_stock=0, cap=None)
+    waiting = 20
+    order = place(basket_with(strategy, (product, waiting)), number="RESTOCK")
+    line = BackorderLine.objects.get(order=order)
+
+    results = run_at_once(
+        [lambda: services.allocate_units(line.pk, 1, reason="stock arrived")] * THREADS
+    )
+
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert all(isinstance(r, BackorderError) for r in refused), refused[:3]
+    assert len(results) - len(refused) == waiting
+    line.refresh_from_db()
+    assert line.quantity_allocated == waiting
+    assert line.quantity_waiting == 0
+    assert line.events.filter(kind="allocated").count() == waiting
