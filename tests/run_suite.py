@@ -207,7 +207,7 @@ def main(argv: list[str]) -> int:
         )
         + f" — {minutes:.1f} min"
     )
-    screenshots = ROOT / "var" / "screenshots"
+    screenshots = Path(os.environ.get("BACKORDERS_SCREENSHOTS", ROOT / "var" / "screenshots"))
     if screenshots.exists():
         print(f"Browser screenshots: {screenshots}")
     return 0 if all(code == 0 for code in results.values()) else 1
