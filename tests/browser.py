@@ -67,6 +67,20 @@ class Sandbox:
     var: Path
     products: dict[str, dict[str, str]] = field(default_factory=dict)
 
+    def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run ``manage.py *args`` against the sandbox's database."""
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "sandbox" / "manage.py"), *args],
+            env=_sandbox_env(self.var),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if check and done.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+        return done
+
     def product_url(self, upc: str) -> str:
         return self.url + self.products[upc]["path"]
 
@@ -107,20 +121,15 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
         (var / folder).mkdir(parents=True, exist_ok=True)
     env = _sandbox_env(var)
     manage = [sys.executable, str(ROOT / "sandbox" / "manage.py")]
-
-    def run(*args: str) -> str:
-        done = subprocess.run(
-            [*manage, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600
-        )
-        if done.returncode:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-        return done.stdout
-
-    run("migrate", "--noinput", "-v0")
-    run("load_backorder_demo")
+    shop = Sandbox(url="", var=var)
+    shop.manage("migrate", "--noinput", "-v0")
+    shop.manage("load_backorder_demo")
     facts_line = next(
-        line for line in run("shell", "-c", _FACTS).splitlines() if line.startswith("FACTS ")
+        line
+        for line in shop.manage("shell", "-c", _FACTS).stdout.splitlines()
+        if line.startswith("FACTS ")
     )
+    shop.products = json.loads(facts_line.removeprefix("FACTS "))
     port = _free_port()
     log = (var / "runserver.log").open("w")
     server = subprocess.Popen(
@@ -140,11 +149,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
                     f"the sandbox did not start:\n{(var / 'runserver.log').read_text()}"
                 )
             time.sleep(0.2)
-        yield Sandbox(
-            url=f"http://127.0.0.1:{port}",
-            var=var,
-            products=json.loads(facts_line.removeprefix("FACTS ")),
-        )
+        shop.url = f"http://127.0.0.1:{port}"
+        yield shop
     finally:
         server.terminate()
         try:

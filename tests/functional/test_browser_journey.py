@@ -18,6 +18,7 @@ from tests.browser import Journey
 pytestmark = pytest.mark.browser
 
 IN_STOCK, BACKORDER = "BO-INSTOCK", "BO-BACKORDER"
+GUEST_EMAIL = "guest@example.com"
 
 
 def expected(sandbox):
@@ -28,6 +29,8 @@ def expected(sandbox):
         "basket": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), estimate],
         "checkout preview": [sandbox.title(BACKORDER), estimate],
         "thank-you": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER)],
+        "order status": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER)],
+        "confirmation email": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER)],
     }
 
 
@@ -58,7 +61,7 @@ def test_guest_sees_the_estimate_at_every_step_when_buying_stock_and_a_backorder
     journey.step("basket", expects=expects["basket"])
 
     page.get_by_role("link", name="Proceed to checkout").click()
-    page.locator("#id_username").fill("guest@example.com")
+    page.locator("#id_username").fill(GUEST_EMAIL)
     page.locator("input[name=options][value=anonymous]").check()
     page.locator("form#login_form button[type=submit], form button[type=submit]").first.click()
 
@@ -86,4 +89,32 @@ def test_guest_sees_the_estimate_at_every_step_when_buying_stock_and_a_backorder
     page.locator("#place-order").click()
     page.wait_for_url(re.compile(r"/checkout/thank-you/"))
     text = journey.step("thank-you", expects=expects["thank-you"])
-    assert re.search(r"\b\d{6,}\b", text), "the thank-you page shows no order number"
+    number = re.search(r"\b\d{6,}\b", text)
+    assert number, "the thank-you page shows no order number"
+
+    # A guest has no order history: the thank-you page links to the order's status page.
+    page.get_by_role("link", name="View order status").click()
+    page.get_by_label("Email address").fill(GUEST_EMAIL)  # Oscar asks the guest to confirm
+    page.get_by_role("button", name="Submit").click()
+    journey.step("order-status", expects=[number.group(0), *expects["order status"]])
+
+    mails = [p.read_text() for p in sorted((sandbox.var / "mail").glob("*.log"))]
+    confirmation = next((m for m in mails if number.group(0) in m), None)
+    assert confirmation, f"no confirmation email for order {number.group(0)} in {sandbox.var}"
+    missing = [t for t in expects["confirmation email"] if t not in confirmation]
+    assert not missing, f"not in the confirmation email: {missing}"
+
+    # Behind the pages: one backordered unit stored apart, and the counters agree with it.
+    stored = sandbox.manage("shell", "-c", _STORED % {"number": number.group(0)}).stdout
+    stored = [line.removeprefix("STORED ") for line in stored.splitlines() if "STORED " in line]
+    assert stored == [f"{BACKORDER}:1"], stored
+    check = sandbox.manage("check_backorders", check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+_STORED = """
+from oscar.core.loading import get_model
+Order = get_model("order", "Order")
+for bl in Order.objects.get(number="%(number)s").backorder_lines.all():
+    print(f"STORED {bl.line.upc}:{bl.quantity}")
+"""
