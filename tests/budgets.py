@@ -7,19 +7,24 @@ client; each page's queries are counted.
 
 "Plain Oscar" is the same shop on the same data with the plugin taken out of the request path:
 the basket middleware's selector is Oscar's own ``Selector`` (Oscar's ``Default`` strategy,
-``StockRequired`` availability) and checkout places orders with Oscar's own ``OrderCreator``.
+``StockRequired`` availability), checkout places orders with Oscar's own ``OrderCreator``, and
+pages render from Oscar's own templates (the plugin's template overrides are left out).
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from oscar.apps.order.utils import OrderCreator as OscarOrderCreator
 from oscar.apps.partner.strategy import Selector as OscarSelector
@@ -54,8 +59,31 @@ def oscar_mode(mode: str) -> Iterator[None]:
     with (
         mock.patch("oscar.apps.basket.middleware.selector", OscarSelector()),
         mock.patch("oscar.apps.checkout.mixins.OrderCreator", OscarOrderCreator),
+        override_settings(TEMPLATES=_templates_without_the_plugin()),
     ):
         yield
+
+
+def _templates_without_the_plugin() -> list[dict[str, Any]]:
+    """The shop's template settings minus the plugin's templates (Oscar's own pages again)."""
+    engines = []
+    for engine in settings.TEMPLATES:
+        engine = copy.deepcopy(engine)
+        if engine["BACKEND"] == "django.template.backends.django.DjangoTemplates" and engine.get(
+            "APP_DIRS"
+        ):
+            dirs = [str(d) for d in engine.get("DIRS", [])] + [
+                str(Path(app.path) / "templates")
+                for app in apps.get_app_configs()
+                if app.label != "oscar_backorders" and (Path(app.path) / "templates").is_dir()
+            ]
+            engine["APP_DIRS"] = False
+            engine["DIRS"] = []
+            engine.setdefault("OPTIONS", {})["loaders"] = [
+                ("django.template.loaders.filesystem.Loader", dirs)
+            ]
+        engines.append(engine)
+    return engines
 
 
 def count(client: Client, method: str, url: str, **data: Any) -> tuple[int, Any]:
