@@ -46,6 +46,7 @@ _FACTS = """
 import json
 from oscar.core.loading import get_class, get_model
 from oscar_backorders.demo import DEMO_PRODUCTS
+from oscar_backorders.formatting import ship_date
 Product = get_model("catalogue", "Product")
 strategy = get_class("partner.strategy", "Selector")().strategy()
 facts = {}
@@ -56,6 +57,7 @@ for demo in DEMO_PRODUCTS:
         "title": product.get_title(),
         "path": product.get_absolute_url(),
         "message": str(availability.message),
+        "ships_by": ship_date(availability.dispatch_date) if availability.dispatch_date else "",
     }
 print("FACTS " + json.dumps(facts))
 """
@@ -87,6 +89,10 @@ class Sandbox:
     def message(self, upc: str) -> str:
         """What the shop says about ``upc`` today, e.g. "Available on backorder — ships by 9 Dec"."""
         return self.products[upc]["message"]
+
+    def ships_by(self, upc: str) -> str:
+        """The estimated ship date of ``upc`` as the shop writes it, e.g. "9 Dec" ("": none)."""
+        return self.products[upc]["ships_by"]
 
     def title(self, upc: str) -> str:
         return self.products[upc]["title"]
