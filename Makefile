@@ -40,4 +40,4 @@ bench: venv
 	$(PY) bench/placement_throughput.py
 
 clean:
-	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/var
+	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/var var
