@@ -18,6 +18,7 @@ venv: $(VENV)/.installed
 sandbox-setup: venv
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) load_backorder_demo
+	$(MANAGE) load_supply_demo
 	$(MANAGE) update_index -v0
 	$(MANAGE) sandbox_admin
 
@@ -25,9 +26,10 @@ sandbox-setup: venv
 sandbox: sandbox-setup
 	$(PY) sandbox/run.py
 
-## Set up and run the whole test suite (what .ci/run calls).
+## Set up and run the whole test suite (what .ci/run calls): SQLite, then a throwaway
+## PostgreSQL + Redis started and stopped by tests/run_suite.py. Extra pytest args: ARGS="-x".
 test: venv
-	$(PY) -m pytest
+	$(PY) tests/run_suite.py $(ARGS)
 
 lint: venv
 	$(PY) -m ruff check .
@@ -41,8 +43,10 @@ messages: venv
 		--ignore "templates/oscar/communication/emails/commtype_order_placed_body.txt"
 	$(MESSAGES_ENV) $(abspath $(PY)) -m django compilemessages
 
+## Placement throughput and per-page query counts, plugin versus plain Oscar.
 bench: venv
-	$(PY) bench/run.py
+	$(PY) bench/query_counts.py
+	$(PY) bench/placement_throughput.py
 
 clean:
-	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/var
+	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/var var

@@ -91,11 +91,25 @@ def _values(row: Any) -> PolicyValues:
 
 
 class PolicyCache:
-    """Per-request memo of resolved policies, keyed by stock record id."""
+    """Per-request memo of resolved policies, keyed by stock record id.
+
+    The first lookup for a partner loads that partner's default and every stock-record policy of
+    its stock records in one query (policies exist for the few products sold beyond stock, so
+    this is small). A list page that shows twenty products of one partner then costs one query,
+    not twenty. A partner with more than :attr:`partner_prefetch_limit` policies is looked up
+    per batch of stock records instead.
+    """
+
+    #: Most stock-record policies loaded at once for a partner before falling back to per-batch.
+    partner_prefetch_limit = 500
 
     def __init__(self) -> None:
         self._resolved: dict[int, ResolvedPolicy] = {}
         self._partner_rows: dict[int, PolicyValues | None] = {}
+        self._record_rows: dict[int, PolicyValues] = {}
+        # Partners whose every stock-record policy is in _record_rows; and those with too many.
+        self._complete_partners: set[int] = set()
+        self._large_partners: set[int] = set()
 
     def get(self, stockrecord: Any) -> ResolvedPolicy:
         """The policy for ``stockrecord``, loading it (alone) if it was not warmed."""
@@ -103,31 +117,59 @@ class PolicyCache:
             self.warm([stockrecord])
         return self._resolved[stockrecord.pk]
 
+    def _store(self, rows: Iterable[Any]) -> None:
+        for row in rows:
+            if row.stockrecord_id is not None:
+                self._record_rows[row.stockrecord_id] = _values(row)
+            else:
+                self._partner_rows[row.partner_id] = _values(row)
+
     def warm(self, stockrecords: Iterable[Any]) -> None:
-        """Load the policies of every given stock record not yet known, in one query."""
+        """Load the policies of every given stock record not yet known, in one query.
+
+        (Two or three for a partner with more than :attr:`partner_prefetch_limit` policies.)
+        """
         missing = {
             sr.pk: sr for sr in stockrecords if sr is not None and sr.pk not in self._resolved
         }
         if not missing:
             return
-        partner_ids = {sr.partner_id for sr in missing.values()} - set(self._partner_rows)
-        record_rows: dict[int, PolicyValues] = {}
         BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
-        query = Q(stockrecord_id__in=list(missing))
-        if partner_ids:
-            query |= Q(partner_id__in=list(partner_ids))
-        for row in BackorderPolicy._default_manager.filter(query):
-            if row.stockrecord_id is not None:
-                record_rows[row.stockrecord_id] = _values(row)
+        manager = BackorderPolicy._default_manager
+        new_partners = (
+            {sr.partner_id for sr in missing.values()}
+            - self._complete_partners
+            - self._large_partners
+        )
+        if new_partners:
+            limit = self.partner_prefetch_limit
+            rows = list(
+                manager.filter(
+                    Q(partner_id__in=list(new_partners))
+                    | Q(stockrecord__partner_id__in=list(new_partners))
+                ).order_by("pk")[: limit + len(new_partners) + 1]
+            )
+            if sum(row.stockrecord_id is not None for row in rows) <= limit:
+                self._store(rows)
+                self._complete_partners |= new_partners
             else:
-                self._partner_rows[row.partner_id] = _values(row)
-        for partner_id in partner_ids:
-            self._partner_rows.setdefault(partner_id, None)
+                # Too many to hold: keep the partners' defaults, look records up per batch.
+                self._store(manager.filter(partner_id__in=list(new_partners)))
+                self._large_partners |= new_partners
+            for partner_id in new_partners:
+                self._partner_rows.setdefault(partner_id, None)
+        unknown = [
+            pk
+            for pk, sr in missing.items()
+            if sr.partner_id not in self._complete_partners and pk not in self._record_rows
+        ]
+        if unknown:
+            self._store(manager.filter(stockrecord_id__in=unknown))
         default_mode = backorder_settings.DEFAULT_MODE
         default_lead = backorder_settings.DEFAULT_LEAD_TIME_DAYS
         for pk, sr in missing.items():
             self._resolved[pk] = resolve_policy(
-                record_rows.get(pk),
+                self._record_rows.get(pk),
                 self._partner_rows.get(sr.partner_id),
                 default_mode=default_mode,
                 default_lead_time_days=default_lead,

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('oscar_backorders', '0001_initial'),
+        ('oscar_backorders', '0002_payments'),
         ('partner', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,4 +1,4 @@
-"""The queue's "ship and capture" action with the real payments module and the test gateway."""
+"""The queue's "allocate now" and "ship and capture" actions with the real services."""
 
 from __future__ import annotations
 
@@ -69,3 +69,26 @@ def test_queue_ship_of_units_still_waiting_is_refused_and_no_money_moves(
     assert authorised_line.order.sources.get().amount_debited == 0
     assert not LogEntry.objects.exists()
     assert response.status_code in (200, 302)
+
+
+def test_allocate_now_from_the_queue_gives_counted_stock_to_the_waiting_line(
+    client, authorised_line, django_capture_on_commit_callbacks
+):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    record = authorised_line.stockrecord
+    # Stock counted in by an UPDATE: nothing allocates it until the merchant asks.
+    type(record).objects.filter(pk=record.pk).update(num_in_stock=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse(URL),
+            {
+                "action": "allocate_now",
+                "_selected_action": [authorised_line.pk],
+                "apply": "yes",
+                "reason": "Stock counted",
+            },
+        )
+    assert response.status_code == 302
+    authorised_line.refresh_from_db()
+    assert (authorised_line.quantity_allocated, authorised_line.quantity_waiting) == (2, 1)
+    assert authorised_line.events.filter(kind="allocated", quantity=2).exists()

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('order', '0021_billingaddress_code_shippingaddress_code'),
-        ('oscar_backorders', '0001_initial'),
+        ('oscar_backorders', '0003_supply'),
         ('partner', '0007_partneraddress_code'),
     ]
 
