@@ -49,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "SHIPS_LATER_CACHE_SECONDS": 300,
     # In-stock alternatives shown on the page of a product that would ship later (0: none).
     "ALTERNATIVES_LIMIT": 4,
+    # Seconds a product page keeps its list of alternatives (0: not cached).
+    "ALTERNATIVES_CACHE_SECONDS": 300,
     # --- payments ---
     # Dotted path of the payment gateway class (see oscar_backorders/payments/gateways/base.py).
     "PAYMENT_GATEWAY": "oscar_backorders.payments.gateways.dummy.DummyGateway",

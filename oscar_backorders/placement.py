@@ -44,13 +44,18 @@ def split_allocation(*, quantity: int, net_stock_after: int, preorder: bool) -> 
     return Split(from_stock, quantity - from_stock)
 
 
-def _policy_for(line: Any, cache: PolicyCache) -> ResolvedPolicy:
-    """Reuse the policy the checkout showed (no query) or load it."""
+def _shown_policy(line: Any) -> ResolvedPolicy | None:
+    """The policy the checkout showed for ``line`` (on its availability), if any."""
     try:
         availability = line.purchase_info.availability
     except Exception:  # the basket has no strategy (an offline placement)
-        availability = None
-    policy = getattr(availability, "backorder_policy", None)
+        return None
+    return getattr(availability, "backorder_policy", None)
+
+
+def _policy_for(line: Any, cache: PolicyCache) -> ResolvedPolicy:
+    """Reuse the policy the checkout showed (no query) or load it."""
+    policy = _shown_policy(line)
     return policy if policy is not None else cache.get(line.stockrecord)
 
 
@@ -64,29 +69,33 @@ class BackorderOrderCreatorMixin:
     def place_order(self, basket: Any, *args: Any, **kwargs: Any) -> Any:
         lines = list(basket.all_lines())
         self._bo_cache = PolicyCache()
-        self._bo_cache.warm(line.stockrecord for line in lines if line.stockrecord_id)
+        # Lines priced by the plugin's strategy carry their policy; load only the others.
+        self._bo_cache.warm(
+            line.stockrecord
+            for line in lines
+            if line.stockrecord_id and _shown_policy(line) is None
+        )
         self._bo_policies = {
             line.id: _policy_for(line, self._bo_cache) for line in lines if line.stockrecord_id
         }
         self._bo_today = timezone.localdate()
-        self._bo_estimates = self._promised_estimates(lines)
+        self._bo_snapshots: dict[int, StockSnapshot] = {}
         self._bo_order_lines: dict[int, Any] = {}
         self._bo_remaining = {line.id for line in lines}
         self._bo_pending: list[tuple[Any, Split, int, bool]] = []
         return super().place_order(basket, *args, **kwargs)  # type: ignore[misc]
 
-    def _promised_estimates(self, lines: list[Any]) -> dict[int, Estimate]:
-        """The dates a customer ordering now is promised, computed before stock is touched."""
-        snapshots = {
-            line.stockrecord_id: StockSnapshot(
-                line.stockrecord_id, line.stockrecord.net_stock_level, self._bo_policies[line.id]
-            )
-            for line in lines
-            if line.stockrecord_id and self._bo_policies[line.id].allows_backorders
-        }
-        if not snapshots:
+    def _promised_estimates(self) -> dict[int, Estimate]:
+        """The dates promised for what backordered: one estimator call, only if anything did.
+
+        Each stock record is dated as it stood before this order touched it, i.e. the date a
+        customer ordering now is promised (the one the checkout showed).
+        """
+        if not self._bo_snapshots:
             return {}
-        return get_estimator().estimate_next(list(snapshots.values()), today=self._bo_today)
+        return get_estimator().estimate_next(
+            list(self._bo_snapshots.values()), today=self._bo_today
+        )
 
     def create_line_models(
         self, order: Any, basket_line: Any, extra_line_fields: Any = None
@@ -119,6 +128,10 @@ class BackorderOrderCreatorMixin:
             quantity=line.quantity, net_stock_after=stockrecord.net_stock_level, preorder=preorder
         )
         if split.backordered:
+            self._bo_snapshots.setdefault(
+                stockrecord.pk,
+                StockSnapshot(stockrecord.pk, stockrecord.net_stock_level + line.quantity, policy),
+            )
             # A pre-order of units that were on the shelf has them reserved already: they are
             # allocated and ship on the release date.
             free_before = max(stockrecord.net_stock_level + line.quantity, 0)
@@ -130,10 +143,11 @@ class BackorderOrderCreatorMixin:
             return
         BackorderLine = get_model("oscar_backorders", "BackorderLine")
         BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
+        estimates = self._promised_estimates()
         rows = []
         for basket_line, split, reserved, preorder in self._bo_pending:
             order_line = self._bo_order_lines[basket_line.id]
-            estimate = self._bo_estimates[basket_line.stockrecord_id]
+            estimate = estimates[basket_line.stockrecord_id]
             rows.append(
                 BackorderLine(
                     order=order_line.order,

@@ -92,6 +92,21 @@ class Backorders:
                 return Available()
         return Unavailable()
 
+    def fetch_for_product(self, product: Any, stockrecord: Any = None) -> Any:
+        info = super().fetch_for_product(product, stockrecord)  # type: ignore[misc]
+        if stockrecord is None:
+            self.__dict__.setdefault("_backorder_infos_", {})[product.pk] = info
+        return info
+
+    def shown_purchase_info(self, product: Any) -> Any:
+        """The purchase info this request already fetched for ``product`` (or fetch it).
+
+        The plugin's template additions read what Oscar's own template tags fetched for the
+        same product on the same page, instead of selecting its stock record again.
+        """
+        shown = self.__dict__.get("_backorder_infos_", {}).get(product.pk)
+        return shown if shown is not None else self.fetch_for_product(product)
+
     def fetch_for_line(self, line: Any, stockrecord: Any = None) -> Any:
         basket = getattr(line, "basket", None)
         if basket is not None and basket.id:

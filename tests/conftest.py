@@ -39,6 +39,8 @@ def _fresh_payment_gateway():
     reset_gateway_cache()
     yield
     reset_gateway_cache()
+
+
 def pytest_runtest_setup(item):
     # postgres/redis/browser tests: skipped with a reason where the service is missing,
     # failed when CI is set (tests/markers.py).
@@ -58,3 +60,13 @@ def pytest_terminal_summary(terminalreporter):
 
     for folder in Journey.written:
         terminalreporter.write_line(f"Browser screenshots: {folder}")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached pages and lists (ships later, alternatives) never leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -281,14 +281,34 @@ def _ships_now(availability: Any) -> bool:
     return bool(availability.is_available_to_buy) and not ships_later(availability)
 
 
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """A product to offer instead, as the page needs it (cached between requests)."""
+
+    pk: int
+    title: str
+    url: str
+
+    def get_title(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return self.url
+
+
 @register.simple_tag(takes_context=True)
-def backorder_alternatives(context: Any, product: Any, limit: int | None = None) -> list[Any]:
+def backorder_alternatives(
+    context: Any, product: Any, limit: int | None = None
+) -> list[Alternative]:
     """``{% backorder_alternatives product as alternatives %}``: products that ship now instead.
 
     Oscar's recommended products first, then products of the same categories; only those the
-    request's strategy says ship now. A constant number of queries, however many candidates.
+    request's strategy says ship now. Two queries however many candidates, and none while the
+    list is cached (``BACKORDERS_ALTERNATIVES_CACHE_SECONDS``, per product and language): a
+    suggestion may be a few minutes old, the product's own page always tells the truth.
     """
-    from oscar.core.loading import get_model
+    from django.core.cache import cache
+    from django.utils.translation import get_language
 
     from oscar_backorders.app_settings import backorder_settings
 
@@ -297,27 +317,44 @@ def backorder_alternatives(context: Any, product: Any, limit: int | None = None)
     strategy = getattr(request, "strategy", None)
     if not limit or strategy is None or product is None:
         return []
+    key = f"oscar_backorders:alternatives:{product.pk}:{get_language()}:{limit}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    found = [
+        Alternative(p.pk, p.get_title(), p.get_absolute_url())
+        for p in _alternatives(strategy, product, limit)
+    ]
+    cache.set(key, found, backorder_settings.ALTERNATIVES_CACHE_SECONDS)
+    return found
+
+
+def _alternatives(strategy: Any, product: Any, limit: int) -> list[Any]:
+    from django.db.models import Exists, F, OuterRef, Q, Subquery
+    from oscar.core.loading import get_model
+
     Product = get_model("catalogue", "Product")
+    ProductRecommendation = get_model("catalogue", "ProductRecommendation")
+    ProductCategory = get_model("catalogue", "ProductCategory")
     base = product.parent if getattr(product, "parent_id", None) else product
-    recommended = [p.pk for p in base.sorted_recommended_products]
-    same_category = list(
-        Product._default_manager.filter(
-            categories__in=base.categories.all(), is_public=True, parent__isnull=True
-        )
-        .exclude(pk=base.pk)
-        .exclude(pk__in=recommended)
-        .distinct()
-        .order_by("-rating", "pk")
-        .values_list("pk", flat=True)[: limit * 5]
+    # One query for the candidates (plus one for their stock records): recommended products by
+    # ranking, then public products sharing a category, best rated first.
+    ranking = ProductRecommendation._default_manager.filter(
+        primary=base, recommendation=OuterRef("pk")
+    ).values("ranking")[:1]
+    shares_category = ProductCategory._default_manager.filter(
+        product=OuterRef("pk"),
+        category__in=ProductCategory._default_manager.filter(product=base).values("category"),
     )
-    ids = list(dict.fromkeys(recommended + same_category))
-    candidates = {
-        p.pk: p
-        for p in Product._default_manager.filter(pk__in=ids, is_public=True)
+    ordered = list(
+        Product._default_manager.filter(is_public=True)
+        .exclude(pk=base.pk)
+        .annotate(_ranking=Subquery(ranking), _shares=Exists(shares_category))
+        .filter(Q(_ranking__isnull=False) | Q(_shares=True, parent__isnull=True))
+        .order_by(F("_ranking").desc(nulls_last=True), F("rating").desc(nulls_last=True), "pk")
         .select_related("product_class")
-        .prefetch_related("stockrecords")
-    }
-    ordered = [candidates[pk] for pk in ids if pk in candidates]
+        .prefetch_related("stockrecords")[: limit * 5]
+    )
     if hasattr(strategy, "warm_backorder_policies"):
         strategy.warm_backorder_policies(sr for p in ordered for sr in p.stockrecords.all())
     result = []
@@ -329,3 +366,11 @@ def backorder_alternatives(context: Any, product: Any, limit: int | None = None)
         if len(result) >= limit:
             break
     return result
+
+
+@register.simple_tag
+def shown_purchase_info(request: Any, product: Any) -> Any:
+    """``purchase_info_for_product``, reusing what Oscar's tags fetched on this page."""
+    strategy = request.strategy
+    shown = getattr(strategy, "shown_purchase_info", None)
+    return shown(product) if shown is not None else strategy.fetch_for_product(product)

@@ -126,10 +126,24 @@ def test_alternatives_cost_the_same_queries_however_many_candidates(client, toda
     waiting = _product_in_category(category, num_in_stock=0)
     _product_in_category(category, num_in_stock=2, mode=None)
     client.get(waiting.get_absolute_url())  # warm the session and basket
+    cache.clear()
     few = _product_page_queries(client, waiting)
     for _ in range(6):
         _product_in_category(category, num_in_stock=2, mode=None)
+    cache.clear()
     assert _product_page_queries(client, waiting) == few
+
+
+def test_alternatives_are_cached_per_product_for_the_next_visitor(client, today):
+    category = CategoryFactory()
+    waiting = _product_in_category(category, num_in_stock=0)
+    titled(_product_in_category(category, num_in_stock=2, mode=None), "Drip cone")
+    client.get(waiting.get_absolute_url())
+    cache.clear()
+    first = _product_page_queries(client, waiting)
+    again = _product_page_queries(client, waiting)
+    assert again <= first - 2  # at least the candidates and their stock records
+    assert "Drip cone" in client.get(waiting.get_absolute_url()).content.decode()
 
 
 def test_backordered_product_page_offers_in_stock_alternatives(client, today):
