@@ -17,3 +17,4 @@ class BackordersConfig(OscarConfig):
         from oscar_backorders.supply import receivers as supply_receivers
 
         supply_receivers.connect()
+        from oscar_backorders.notifications import receivers as _notify  # noqa: F401
