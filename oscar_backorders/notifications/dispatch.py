@@ -149,13 +149,16 @@ def send_notice(notice_id: int) -> str:
         now = timezone.now()
         if notice.next_attempt_at and notice.next_attempt_at > now:
             return "not_due"
+        if not notice.recipient:  # a guest order without an address: nobody to tell
+            notice.status = NoticeStatus.SKIPPED
+            notice.last_error = "No recipient address."
+            notice.save(update_fields=["status", "last_error"])
+            return notice.status
         notice.attempts += 1
         try:
             with transaction.atomic():
                 messages = render(notice)
                 if messages is not None:
-                    if not notice.recipient:
-                        raise ValueError("The notice has no recipient address.")
                     _deliver(notice, messages)
         except Exception as exc:  # the backend's errors are not ours to know; record and retry
             logger.warning("Notice %s failed (attempt %d): %s", notice.pk, notice.attempts, exc)
