@@ -103,8 +103,9 @@ DEFAULTS: dict[str, Any] = {
     "OVERRUN_SILENT_CONSENT_DAYS": 30,
     # Days a signed link (delay options, unsubscribe) stays valid.
     "LINK_MAX_AGE_DAYS": 60,
-    # Scheme of the absolute links in emails (the host is the current Site's domain).
+    # Scheme and host of the absolute links in emails (host None: the current Site's domain).
     "LINK_SCHEME": "https",
+    "LINK_HOST": None,
     # Days of waiting after which an order earns one compensation voucher; None: never.
     "COMPENSATION_AFTER_DAYS": None,
     # The voucher: Oscar benefit type ("Percentage" or "Absolute"), value, and days it is valid.

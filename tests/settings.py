@@ -15,6 +15,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
+MANAGERS = []  # the merchant's digest only where a test asks for it
 
 _db_url = os.environ.get("BACKORDERS_TEST_DATABASE_URL", "")
 if _db_url:

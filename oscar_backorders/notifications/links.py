@@ -48,7 +48,7 @@ def read_unsubscribe_token(token: str) -> str:
 
 
 def absolute(path: str) -> str:
-    domain = Site.objects.get_current().domain
+    domain = backorder_settings.LINK_HOST or Site.objects.get_current().domain
     return f"{backorder_settings.LINK_SCHEME}://{domain}{path}"
 
 
