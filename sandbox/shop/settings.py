@@ -177,6 +177,7 @@ BACKORDERS_DEFAULT_LEAD_TIME_DAYS = 10
 MANAGERS = [("Sandbox merchant", "merchant@example.com")]
 BACKORDERS_LINK_SCHEME = "http"
 BACKORDERS_LINK_HOST = "127.0.0.1:8000"
+BACKORDERS_NOTICE_BATCH_SECONDS = 60
 
 # Celery: embedded filesystem broker by default, Redis for scale-out.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")

@@ -28,6 +28,12 @@ Notice = get_model("oscar_backorders", "Notice")
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(autouse=True)
+def batch_window(settings):
+    """Five minutes of quiet before a batch is told (whatever the sandbox settings say)."""
+    settings.BACKORDERS_NOTICE_BATCH_SECONDS = 300
+
+
 def at(**delta):
     return time_machine.travel(NOW + dt.timedelta(**delta), tick=False)
 

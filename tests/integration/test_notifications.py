@@ -29,6 +29,12 @@ BackorderLine = get_model("oscar_backorders", "BackorderLine")
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(autouse=True)
+def batch_window(settings):
+    """Five minutes of quiet before a batch is told (whatever the sandbox settings say)."""
+    settings.BACKORDERS_NOTICE_BATCH_SECONDS = 300
+
+
 def at(**delta):
     """Travel to ``NOW + delta`` (nested inside the frozen ``today`` fixture)."""
     return time_machine.travel(NOW + dt.timedelta(**delta), tick=False)
