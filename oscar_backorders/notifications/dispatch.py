@@ -183,12 +183,14 @@ def send_notice(notice_id: int) -> str:
         return notice.status
 
 
-def due_notice_ids(*, limit: int) -> list[int]:
-    """Pending notices whose (re)try time has come, oldest first."""
+def due_notice_ids(*, limit: int, after: int = 0) -> list[int]:
+    """Pending notices whose (re)try time has come, by id, from ``after`` on (keyset paging)."""
     return list(
         _notice_model()
-        ._default_manager.filter(status=NoticeStatus.PENDING, next_attempt_at__lte=timezone.now())
-        .order_by("next_attempt_at", "pk")
+        ._default_manager.filter(
+            status=NoticeStatus.PENDING, next_attempt_at__lte=timezone.now(), pk__gt=after
+        )
+        .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
 

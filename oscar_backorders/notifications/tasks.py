@@ -32,21 +32,15 @@ def send_notice(notice_id: int) -> str:
 
 @shared_task(name="oscar_backorders.notifications.tasks.dispatch_due_notices", **TASK_OPTIONS)
 def dispatch_due_notices() -> int:
-    """The sweep: send every pending notice whose (re)try time has come, in chunks."""
+    """The sweep: send every pending notice whose (re)try time has come, in chunks by id."""
     sent = 0
-    seen: set[int] = set()
-    while True:
-        ids = [
-            i
-            for i in dispatch.due_notice_ids(limit=backorder_settings.NOTICE_CHUNK_SIZE)
-            if i not in seen
-        ]
-        if not ids:
-            return sent
+    after = 0
+    while ids := dispatch.due_notice_ids(limit=backorder_settings.NOTICE_CHUNK_SIZE, after=after):
         for notice_id in ids:
-            seen.add(notice_id)
             if dispatch.send_notice(notice_id) == "sent":
                 sent += 1
+        after = ids[-1]
+    return sent
 
 
 def _then_send(ids: list[int]) -> int:
