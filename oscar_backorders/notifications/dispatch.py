@@ -137,13 +137,14 @@ def _deliver(notice: Any, messages: dict[str, str]) -> None:
 def send_notice(notice_id: int) -> str:
     """Send one claimed notice if it is still pending and due; return its status afterwards.
 
-    Returns ``"busy"`` when another worker holds the row and ``"not_due"`` when its retry time
-    has not come. Never raises for a failing backend: the failure is recorded and retried.
+    Returns ``"busy"`` when another worker holds the row, ``"missing"`` when there is no such
+    notice and ``"not_due"`` when its retry time has not come. Never raises for a failing backend: the failure is recorded and retried.
     """
     with transaction.atomic():
         notice = _locked(notice_id)
         if notice is None:
-            return "busy"
+            exists = _notice_model()._default_manager.filter(pk=notice_id).exists()
+            return "busy" if exists else "missing"
         if notice.status != NoticeStatus.PENDING:
             return notice.status
         now = timezone.now()
