@@ -146,12 +146,15 @@ def test_bench_due_follow_ups_found_and_sent_with_constant_queries_per_notice(se
     base = Dispatcher().get_base_context()
     with translation.override("en-gb"):
         context = {**base, **content.build(notice)}
-        start = time.perf_counter()
-        rendered = 0
-        while time.perf_counter() - start < 2:
-            event_type.get_messages(dict(context))
-            rendered += 1
-    rate = rendered / (time.perf_counter() - start)
+        rates = []
+        for _round in range(3):  # best of three: the machine may be shared
+            start = time.perf_counter()
+            rendered = 0
+            while time.perf_counter() - start < 1:
+                event_type.get_messages(dict(context))
+                rendered += 1
+            rates.append(rendered / (time.perf_counter() - start))
+    rate = max(rates)
     print(
         f"\n| notices | db | scan s | scan queries | send s | queries/notice | sent/s | render/s |"
         f"\n|---|---|---|---|---|---|---|---|"

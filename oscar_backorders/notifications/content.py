@@ -27,6 +27,10 @@ from oscar_backorders.notifications.abstract_models import (
 from oscar_backorders.notifications.notices import coalesce_changes
 
 
+#: What ``quantity_waiting`` needs, for queries that load only a few columns of a line.
+_QUANTITIES = ("quantity", "quantity_allocated", "quantity_shipped", "quantity_cancelled")
+
+
 def _m(name: str) -> Any:
     return get_model("oscar_backorders", name)
 
@@ -169,6 +173,7 @@ def _follow_up(notice: Any) -> dict[str, Any] | None:
         _m("BackorderLine")
         ._default_manager.filter(order=notice.order, status=BackorderStatus.WAITING)
         .select_related("line")
+        .only(*_QUANTITIES, "estimated_date", "line__title")
         .order_by("pk")
     )
     if not waiting:
