@@ -26,7 +26,6 @@ from oscar_backorders.notifications.abstract_models import (
 )
 from oscar_backorders.notifications.notices import coalesce_changes
 
-
 #: What ``quantity_waiting`` needs, for queries that load only a few columns of a line.
 _QUANTITIES = ("quantity", "quantity_allocated", "quantity_shipped", "quantity_cancelled")
 
