@@ -45,6 +45,8 @@ class Schedule:
     at: tuple[str, str] | None = None
     #: Belongs to another module: registered only if the task is registered with Celery.
     optional: bool = False
+    #: Other names the same task may be registered under (the first registered one is used).
+    aliases: tuple[str, ...] = ()
 
 
 SCHEDULES: tuple[Schedule, ...] = (
@@ -100,8 +102,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule(
         "backorders.supply.reorder-points",
         "oscar_backorders.supply.tasks.check_reorder_points",
-        "Alert on stock records at their reorder point.",
-        every_seconds=3600,
+        "Alert on stock records at their reorder point (before the merchant's digest).",
+        at=("30", "6"),
         optional=True,
     ),
     Schedule(
@@ -110,6 +112,15 @@ SCHEDULES: tuple[Schedule, ...] = (
         "Refresh payment authorisations that expire before their units ship.",
         every_seconds=3600,
         optional=True,
+        aliases=("oscar_backorders.payments.refresh_expiring_authorisations",),
+    ),
+    Schedule(
+        "backorders.payments.retry-payments",
+        "oscar_backorders.payments.tasks.retry_payments",
+        "Retry failed captures whose next attempt is due, and unfinished releases.",
+        every_seconds=900,
+        optional=True,
+        aliases=("oscar_backorders.payments.retry_payments",),
     ),
 )
 
@@ -126,6 +137,14 @@ def task_is_registered(dotted: str) -> bool:
     except ImportError:
         return False
     return dotted in current_app.tasks
+
+
+def registered_task(schedule: Schedule) -> str | None:
+    """The name the schedule's task is registered under (its own or an alias), if any."""
+    for name in (schedule.task, *schedule.aliases):
+        if task_is_registered(name):
+            return name
+    return None
 
 
 def _schedule_kwargs(schedule: Schedule) -> dict[str, Any]:
@@ -157,7 +176,8 @@ def ensure_schedules(*, reset: bool = False) -> dict[str, str]:
     PeriodicTask = get_model("django_celery_beat", "PeriodicTask")
     result: dict[str, str] = {}
     for schedule in SCHEDULES:
-        if schedule.optional and not task_is_registered(schedule.task):
+        task = registered_task(schedule) if schedule.optional else schedule.task
+        if task is None:
             result[schedule.name] = "skipped (task not registered)"
             continue
         existing = PeriodicTask.objects.filter(name=schedule.name).first()
@@ -165,7 +185,7 @@ def ensure_schedules(*, reset: bool = False) -> dict[str, str]:
             result[schedule.name] = "kept"
             continue
         fields = {
-            "task": schedule.task,
+            "task": task,
             "description": schedule.description,
             **_schedule_kwargs(schedule),
         }

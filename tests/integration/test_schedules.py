@@ -35,10 +35,18 @@ def test_every_notification_task_of_a_schedule_is_registered():
             assert schedule.task in current_app.tasks, schedule.task
 
 
-def test_other_modules_schedules_skipped_when_their_task_is_not_registered():
+def test_other_modules_schedules_skipped_when_their_task_is_not_registered(monkeypatch):
+    absent = beat.Schedule(
+        "backorders.absent",
+        "oscar_backorders.absent.tasks.run",
+        "-",
+        every_seconds=60,
+        optional=True,
+    )
+    monkeypatch.setattr(beat, "SCHEDULES", (*beat.SCHEDULES, absent))
     result = beat.ensure_schedules()
-    assert result["backorders.supply.nightly-recompute"] == "skipped (task not registered)"
-    assert not PeriodicTask.objects.filter(name="backorders.supply.nightly-recompute").exists()
+    assert result["backorders.absent"] == "skipped (task not registered)"
+    assert not PeriodicTask.objects.filter(name="backorders.absent").exists()
 
 
 def test_other_modules_schedule_created_when_their_task_is_registered(monkeypatch):
@@ -51,6 +59,22 @@ def test_other_modules_schedule_created_when_their_task_is_registered(monkeypatc
     try:
         assert beat.ensure_schedules()["backorders.supply.reorder-points"] in {"created", "kept"}
         assert PeriodicTask.objects.get(name="backorders.supply.reorder-points").task == name
+    finally:
+        from celery import current_app
+
+        current_app.tasks.pop(name, None)
+
+
+def test_other_modules_schedule_uses_the_alias_their_task_is_registered_under():
+    name = "oscar_backorders.payments.retry_payments"
+
+    @shared_task(name=name)
+    def retry_payments():
+        return None
+
+    try:
+        assert beat.ensure_schedules()["backorders.payments.retry-payments"] in {"created", "kept"}
+        assert PeriodicTask.objects.get(name="backorders.payments.retry-payments").task == name
     finally:
         from celery import current_app
 
