@@ -128,7 +128,13 @@ def scan_order_events(*, now: datetime.datetime | None = None) -> list[int]:
         ]
         for chunk in _chunks(settled, chunk_size):
             customers = _customers(chunk)
-            captures = _captures_since_last_shipped(chunk) if event_kind == "shipped" else {}
+            captures = (
+                _captures_for_shipments(
+                    {o: min(c for _pk, c in by_order[o]) for o in chunk}, now=now
+                )
+                if event_kind == BackorderEventKind.SHIPPED
+                else {}
+            )
             for order_id in chunk:
                 event_ids = [pk for pk, _c in by_order[order_id]]
                 payload: dict[str, Any] = {"event_ids": event_ids}
@@ -147,19 +153,29 @@ def scan_order_events(*, now: datetime.datetime | None = None) -> list[int]:
     return claimed
 
 
-def _captures_since_last_shipped(order_ids: list[int]) -> dict[int, list[int]]:
-    """Captures each order recorded that no earlier shipped notice told."""
+def _captures_for_shipments(
+    first_shipped: dict[int, datetime.datetime], *, now: datetime.datetime
+) -> dict[int, list[int]]:
+    """The captures each order recorded around these shipments, and no earlier notice told.
+
+    A capture counts from one batch window before the batch's first shipment on, so what was
+    charged for the in-stock part weeks earlier is not shown as charged for this shipment.
+    """
     Notice, NoticeEvent = _m("Notice"), _m("NoticeEvent")
+    window = datetime.timedelta(seconds=backorder_settings.NOTICE_BATCH_SECONDS)
     told: set[int] = set()
     for payload in Notice._default_manager.filter(
-        order_id__in=order_ids, kind=NoticeKind.SHIPPED
+        order_id__in=first_shipped, kind=NoticeKind.SHIPPED
     ).values_list("payload", flat=True):
         told.update(payload.get("capture_ids", []))
     result: dict[int, list[int]] = defaultdict(list)
-    for pk, order_id in NoticeEvent._default_manager.filter(
-        order_id__in=order_ids, kind=NoticeEventKind.PAYMENT_CAPTURED
-    ).values_list("pk", "order_id"):
-        if pk not in told:
+    rows = NoticeEvent._default_manager.filter(
+        order_id__in=first_shipped,
+        kind=NoticeEventKind.PAYMENT_CAPTURED,
+        date_created__gte=min(first_shipped.values(), default=now) - window,
+    ).values_list("pk", "order_id", "date_created")
+    for pk, order_id, created in rows:
+        if pk not in told and created >= first_shipped[order_id] - window:
             result[order_id].append(pk)
     return result
 

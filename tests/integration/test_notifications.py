@@ -310,6 +310,32 @@ def test_ready_to_ship_then_shipped_with_what_was_charged(
         assert run_all() == []
 
 
+def test_shipped_notice_leaves_out_an_earlier_capture_for_the_in_stock_part(
+    order, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        signals.payment_captured.send(
+            sender=None, order=order, amount=Decimal("7.00"), currency="GBP", line_quantities={}
+        )
+    line = lines(order)[0]
+    with at(days=3):
+        services.allocate_units(line.pk, 2, reason="PO arrived")
+        services.record_shipment(line.pk, 2)
+        with django_capture_on_commit_callbacks(execute=True):
+            signals.payment_captured.send(
+                sender=None,
+                order=order,
+                amount=Decimal("19.50"),
+                currency="GBP",
+                line_quantities={line.line_id: 2},
+            )
+    with at(days=3, minutes=10):
+        shipped = [m for m in run_all() if "shipped" in m.subject]
+    assert len(shipped) == 1
+    assert "19.50" in shipped[0].body
+    assert "26.50" not in shipped[0].body
+
+
 def test_shipped_notice_shows_price_of_shipped_units_when_no_payment_module(order):
     line = lines(order)[0]
     services.allocate_units(line.pk, 2, reason="PO arrived")
