@@ -152,15 +152,18 @@ def answer_delay(
 
 
 def unsubscribe(*, token: str) -> str:
-    """Turn follow-ups off for the address in a signed unsubscribe link; returns the address."""
+    """Turn follow-ups off for the customer a signed unsubscribe link names; returns the address."""
     try:
-        email = links.read_unsubscribe_token(token)
+        preference_id = links.read_unsubscribe_token(token)
     except signing.BadSignature:
         raise InvalidDelayLink(
             _("This link is not valid. Please use the link from your email.")
         ) from None
     NotificationPreference = get_model("oscar_backorders", "NotificationPreference")
-    NotificationPreference._default_manager.update_or_create(
-        email=email, defaults={"follow_ups": False}
-    )
-    return email
+    preference = NotificationPreference._default_manager.filter(pk=preference_id).first()
+    if preference is None:
+        raise InvalidDelayLink(_("This link is not valid. Please use the link from your email."))
+    if preference.follow_ups:
+        preference.follow_ups = False
+        preference.save(update_fields=["follow_ups", "date_updated"])
+    return preference.email

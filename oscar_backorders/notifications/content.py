@@ -34,26 +34,6 @@ def _m(name: str) -> Any:
     return get_model("oscar_backorders", name)
 
 
-def preference_for(email: str) -> Any | None:
-    if not email:
-        return None
-    return _m("NotificationPreference")._default_manager.filter(email=email.strip().lower()).first()
-
-
-def wants_follow_ups(email: str) -> bool:
-    preference = preference_for(email)
-    return preference is None or preference.follow_ups
-
-
-def language_for(email: str, preferences: dict[str, Any] | None = None) -> str:
-    """The language the customer last used at checkout, else the shop's default."""
-    key = (email or "").strip().lower()
-    preference = (
-        preferences.get(key) if preferences is not None else preference_for(key) if key else None
-    )
-    return (preference.language if preference else "") or settings.LANGUAGE_CODE
-
-
 def _order_url(order: Any) -> str:
     try:
         if order.user_id:
@@ -166,7 +146,10 @@ def _cancelled(notice: Any) -> dict[str, Any] | None:
 
 
 def _follow_up(notice: Any) -> dict[str, Any] | None:
-    if not wants_follow_ups(notice.recipient):
+    preference, _created = _m("NotificationPreference")._default_manager.get_or_create(
+        email=notice.recipient.strip().lower()
+    )
+    if not preference.follow_ups:
         return None
     waiting = list(
         _m("BackorderLine")
@@ -183,7 +166,7 @@ def _follow_up(notice: Any) -> dict[str, Any] | None:
             {"title": b.line.title, "quantity": b.quantity_waiting, "date": b.estimated_date}
             for b in waiting
         ],
-        "unsubscribe_url": links.unsubscribe_url(notice.recipient),
+        "unsubscribe_url": links.unsubscribe_url(preference.pk),
     }
 
 

@@ -36,15 +36,16 @@ def read_delay_token(token: str) -> dict[str, Any]:
     return data
 
 
-def unsubscribe_token(email: str) -> str:
-    return signing.dumps(email.strip().lower(), salt=UNSUBSCRIBE_SALT)
+def unsubscribe_token(preference_id: int) -> str:
+    """A token naming the customer's preference row (not their address, which URLs would log)."""
+    return signing.dumps({"p": preference_id}, salt=UNSUBSCRIBE_SALT)
 
 
-def read_unsubscribe_token(token: str) -> str:
-    email = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=_max_age())
-    if not isinstance(email, str) or "@" not in email:
+def read_unsubscribe_token(token: str) -> int:
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=_max_age())
+    if not isinstance(data, dict) or not isinstance(data.get("p"), int):
         raise signing.BadSignature("malformed unsubscribe token")
-    return email
+    return data["p"]
 
 
 def absolute(path: str) -> str:
@@ -64,7 +65,7 @@ def delay_urls(*, order_number: str, token: str) -> dict[str, str]:
     }
 
 
-def unsubscribe_url(email: str) -> str:
+def unsubscribe_url(preference_id: int) -> str:
     return absolute(
-        reverse("oscar_backorders:unsubscribe", kwargs={"token": unsubscribe_token(email)})
+        reverse("oscar_backorders:unsubscribe", kwargs={"token": unsubscribe_token(preference_id)})
     )
