@@ -138,7 +138,8 @@ def send_notice(notice_id: int) -> str:
     """Send one claimed notice if it is still pending and due; return its status afterwards.
 
     Returns ``"busy"`` when another worker holds the row, ``"missing"`` when there is no such
-    notice and ``"not_due"`` when its retry time has not come. Never raises for a failing backend: the failure is recorded and retried.
+    notice and ``"not_due"`` when its retry time has not come. Never raises for a failing
+    backend: the failure is recorded and retried.
     """
     with transaction.atomic():
         notice = _locked(notice_id)

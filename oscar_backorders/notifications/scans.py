@@ -242,9 +242,10 @@ def scan_overruns(*, today: datetime.date | None = None) -> list[int]:
 
     A line overruns when its estimate moved past the date promised at checkout, or that date
     passed; an order is looked at once its estimates have not changed for
-    ``BACKORDERS_NOTICE_BATCH_SECONDS``. Each new revised date of a line is one :class:`DelayConsent` (unique per line and
-    date, superseding the line's earlier unanswered one), decided by the shop's
-    ``BACKORDERS_OVERRUN_RULE`` (:func:`~oscar_backorders.notifications.notices.overrun_decision`).
+    ``BACKORDERS_NOTICE_BATCH_SECONDS``. Each new revised date of a line is one
+    :class:`DelayConsent` (unique per line and date, superseding the line's earlier unanswered
+    one), decided by the shop's ``BACKORDERS_OVERRUN_RULE``
+    (:func:`~oscar_backorders.notifications.notices.overrun_decision`).
     """
     today = today or timezone.localdate()
     BackorderLine, DelayConsent = _m("BackorderLine"), _m("DelayConsent")
