@@ -89,6 +89,8 @@ DEFAULTS: dict[str, Any] = {
     # --- Notifications (see docs/notifications.md) ---
     # Also tell the customer when an estimate moves earlier (later is always told).
     "NOTIFY_EARLIER_ESTIMATES": False,
+    # Smallest move of an estimate (in days) worth an email; smaller ones are not told.
+    "ESTIMATE_NOTICE_MIN_DAYS": 1,
     # Quiet period: an order's changes are sent once none came for this many seconds, so five
     # lines changed together make one email.
     "NOTICE_BATCH_SECONDS": 300,

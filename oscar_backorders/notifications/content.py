@@ -73,6 +73,7 @@ def _estimate_changed(notice: Any) -> dict[str, Any] | None:
     changes = coalesce_changes(
         ((e.backorder_line_id, e.old_date, e.new_date) for e in events),
         tell_earlier=backorder_settings.NOTIFY_EARLIER_ESTIMATES,
+        min_days=backorder_settings.ESTIMATE_NOTICE_MIN_DAYS,
     )
     # A date past the promised one is told by the delay notice, with the customer's options.
     changes = [

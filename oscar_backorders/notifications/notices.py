@@ -62,13 +62,16 @@ class DateChange:
 
 
 def coalesce_changes(
-    changes: Iterable[tuple[int, datetime.date, datetime.date]], *, tell_earlier: bool
+    changes: Iterable[tuple[int, datetime.date, datetime.date]],
+    *,
+    tell_earlier: bool,
+    min_days: int = 1,
 ) -> list[DateChange]:
     """One change per line from several, oldest first: first old date, last new date.
 
     ``changes`` are ``(line_id, old_date, new_date)`` in the order they happened. A line whose
-    dates went back to where they started is left out, and so is one that moved earlier unless
-    ``tell_earlier``. The result is sorted by line id.
+    dates moved by fewer than ``min_days`` days in all (or back to where they started) is left
+    out, and so is one that moved earlier unless ``tell_earlier``. Sorted by line id.
     """
     first: dict[int, datetime.date] = {}
     last: dict[int, datetime.date] = {}
@@ -78,7 +81,7 @@ def coalesce_changes(
     result = []
     for line_id in sorted(first):
         change = DateChange(line_id, first[line_id], last[line_id])
-        if change.old_date == change.new_date:
+        if abs((change.new_date - change.old_date).days) < max(min_days, 1):
             continue
         if change.later or tell_earlier:
             result.append(change)

@@ -115,3 +115,9 @@ def test_eu_and_notify_never_need_consent():
 def test_unknown_overrun_rule_refused_with_the_choices():
     with pytest.raises(ValueError, match="ftc"):
         decide("uk", late=3)
+
+
+def test_small_moves_left_out_when_below_the_minimum_days():
+    changes = [(1, D, D + dt.timedelta(1)), (2, D, D + dt.timedelta(3))]
+    assert [c.line_id for c in coalesce_changes(changes, tell_earlier=False, min_days=3)] == [2]
+    assert [c.line_id for c in coalesce_changes(changes, tell_earlier=False, min_days=0)] == [1, 2]
