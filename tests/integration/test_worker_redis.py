@@ -95,7 +95,7 @@ class Worker:
         )
         self.wait_for(lambda: "ready." in log.read_text(errors="replace"), what="worker ready")
 
-    def wait_for(self, condition, *, what: str, timeout: float = 60) -> None:
+    def wait_for(self, condition, *, what: str, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition():
