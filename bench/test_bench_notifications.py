@@ -132,10 +132,7 @@ def test_bench_due_follow_ups_found_and_sent_with_constant_queries_per_notice(se
     assert Notice.objects.filter(kind=NoticeKind.FOLLOW_UP, status=NoticeStatus.SENT).count() == N
 
     chunks = -(-N // 500)
-    # Scan: a constant number of reads per chunk plus the one insert that claims each notice.
-    assert len(scan_queries) <= N * 3 + chunks * 5 + 5
     per_notice = len(send_queries) / N
-    assert per_notice <= 12
 
     # Rendering alone (subject, text and HTML through Oscar's CommunicationEventType), for the
     # emails-per-second figure; the send rate above includes reading each notice's context.
@@ -161,4 +158,9 @@ def test_bench_due_follow_ups_found_and_sent_with_constant_queries_per_notice(se
         f"\n| {N} | {connection.vendor} | {scan_seconds:.1f} | {len(scan_queries)} | "
         f"{send_seconds:.1f} | {per_notice:.1f} | {N / send_seconds:.0f} | {rate:.0f} |"
     )
+    # Scan: a constant number of reads per chunk plus the claim (savepoint, insert) per notice.
+    assert len(scan_queries) <= N * 3 + chunks * 5 + 5
+    # Send: lock, context, event type, savepoint, update; a first follow-up to an address also
+    # creates its preference row (the unsubscribe link names it).
+    assert per_notice <= 13
     assert rate >= 500
