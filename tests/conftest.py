@@ -39,6 +39,8 @@ def _fresh_payment_gateway():
     reset_gateway_cache()
     yield
     reset_gateway_cache()
+
+
 def pytest_runtest_setup(item):
     # postgres/redis/browser tests: skipped with a reason where the service is missing,
     # failed when CI is set (tests/markers.py).

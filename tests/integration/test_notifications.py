@@ -292,6 +292,18 @@ def test_language_remembered_when_order_placed_in_a_language(
     assert NotificationPreference.objects.get(email="ada@example.com").language == "id"
 
 
+def test_new_checkout_language_kept_and_opt_out_untouched_when_customer_orders_again(
+    strategy, today, customer, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    NotificationPreference.objects.create(email="ada@example.com", language="nl", follow_ups=False)
+    with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
+        place(basket_with(strategy, (stocked_product(), 1), owner=customer), user=customer)
+    preference = NotificationPreference.objects.get(email="ada@example.com")
+    assert (preference.language, preference.follow_ups) == ("zh-hans", False)
+
+
 def test_ready_to_ship_then_shipped_with_what_was_charged(
     order, django_capture_on_commit_callbacks
 ):

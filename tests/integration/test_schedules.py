@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from celery import shared_task
 from django.core.management import call_command
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
@@ -49,36 +48,35 @@ def test_other_modules_schedules_skipped_when_their_task_is_not_registered(monke
     assert not PeriodicTask.objects.filter(name="backorders.absent").exists()
 
 
-def test_other_modules_schedule_created_when_their_task_is_registered(monkeypatch):
-    name = "oscar_backorders.supply.tasks.check_reorder_points"
+def test_supply_and_payments_schedules_created_under_the_names_their_tasks_have():
+    PeriodicTask.objects.all().delete()
+    result = beat.ensure_schedules()
+    expected = {
+        "backorders.supply.nightly-recompute": "oscar_backorders.supply.tasks.nightly_full_recompute",
+        "backorders.supply.reorder-points": "oscar_backorders.supply.tasks.check_reorder_points",
+        # The payments tasks are registered under their aliases (no ".tasks." in the name).
+        "backorders.payments.refresh-authorisations": (
+            "oscar_backorders.payments.refresh_expiring_authorisations"
+        ),
+        "backorders.payments.retry-payments": "oscar_backorders.payments.retry_payments",
+    }
+    for name, task in expected.items():
+        assert result[name] == "created", name
+        assert PeriodicTask.objects.get(name=name).task == task
 
-    @shared_task(name=name)
-    def check_reorder_points():
-        return None
 
-    try:
-        assert beat.ensure_schedules()["backorders.supply.reorder-points"] in {"created", "kept"}
-        assert PeriodicTask.objects.get(name="backorders.supply.reorder-points").task == name
-    finally:
-        from celery import current_app
-
-        current_app.tasks.pop(name, None)
-
-
-def test_other_modules_schedule_uses_the_alias_their_task_is_registered_under():
-    name = "oscar_backorders.payments.retry_payments"
-
-    @shared_task(name=name)
-    def retry_payments():
-        return None
-
-    try:
-        assert beat.ensure_schedules()["backorders.payments.retry-payments"] in {"created", "kept"}
-        assert PeriodicTask.objects.get(name="backorders.payments.retry-payments").task == name
-    finally:
-        from celery import current_app
-
-        current_app.tasks.pop(name, None)
+def test_alias_used_only_when_the_primary_name_is_not_registered(monkeypatch):
+    schedule = beat.Schedule(
+        "backorders.test",
+        "oscar_backorders.absent.tasks.run",
+        "-",
+        every_seconds=60,
+        optional=True,
+        aliases=("oscar_backorders.notifications.tasks.dispatch_due_notices",),
+    )
+    assert beat.registered_task(schedule) == (
+        "oscar_backorders.notifications.tasks.dispatch_due_notices"
+    )
 
 
 def test_cadence_edited_in_the_admin_kept_when_schedules_installed_again(capsys):
