@@ -1,7 +1,8 @@
 """Exactly once with a real Celery worker on Redis, including a worker killed mid-send.
 
-Needs PostgreSQL (the worker process shares the test database) and Redis; uses Redis db
-``BACKORDERS_TEST_REDIS_DB`` (default 4) at ``BACKORDERS_TEST_REDIS_URL``.
+Needs PostgreSQL (the worker process shares the test database) and Redis
+(``BACKORDERS_TEST_REDIS_URL``; ``make test`` starts both). The broker is database
+``BACKORDERS_TEST_REDIS_DB`` (default 4) of that server, emptied before and after.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote, urlparse, urlunparse
 
 import pytest
 from celery import Celery
@@ -27,33 +29,29 @@ from tests.helpers import basket_with, place
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS = os.environ.get("BACKORDERS_TEST_REDIS_URL", "redis://127.0.0.1:56379")
 REDIS_DB = os.environ.get("BACKORDERS_TEST_REDIS_DB", "4")
-BROKER = f"{REDIS}/{REDIS_DB}"
 Notice = get_model("oscar_backorders", "Notice")
 SEND = "oscar_backorders.notifications.tasks.send_notice"
 SWEEP = "oscar_backorders.notifications.tasks.dispatch_due_notices"
 
 
 @pytest.fixture
-def broker():
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker process needs the test database on PostgreSQL")
-    redis = pytest.importorskip("redis")
-    client = redis.Redis.from_url(BROKER)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"no Redis at {BROKER}")
+def broker(redis_url):
+    """A Celery producer on the test Redis server's database ``REDIS_DB``, empty."""
+    import redis
+
+    url = urlunparse(urlparse(redis_url)._replace(path=f"/{REDIS_DB}"))
+    client = redis.Redis.from_url(url)
     client.flushdb()
-    producer = Celery("producer", broker=BROKER)
+    producer = Celery("producer", broker=url)
+    producer.url = url
     yield producer
     producer.close()
     client.flushdb()
 
 
 class Worker:
-    def __init__(self, mail_dir: Path, log: Path, *, mail_delay: float) -> None:
+    def __init__(self, broker_url: str, mail_dir: Path, log: Path, *, mail_delay: float) -> None:
         db = connection.settings_dict
         env = dict(os.environ)
         env.update(
@@ -61,11 +59,13 @@ class Worker:
                 "DJANGO_SETTINGS_MODULE": "tests.settings",
                 "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "sandbox")]),
                 "BACKORDERS_TEST_WORKER": "1",
-                "BACKORDERS_TEST_BROKER_URL": BROKER,
+                "BACKORDERS_TEST_BROKER_URL": broker_url,
                 "BACKORDERS_TEST_MAIL_DIR": str(mail_dir),
                 "BACKORDERS_TEST_MAIL_DELAY": str(mail_delay),
                 "BACKORDERS_TEST_DATABASE_URL": (
-                    f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+                    f"postgres://{quote(db['USER'] or '')}"
+                    f"{':' + quote(db['PASSWORD']) if db['PASSWORD'] else ''}"
+                    f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
                 ),
             }
         )
@@ -146,7 +146,7 @@ def test_each_notice_sent_exactly_once_when_worker_is_killed_mid_send(
     mail_dir.mkdir()
     log = tmp_path / "worker.log"
 
-    worker = Worker(mail_dir, log, mail_delay=4)
+    worker = Worker(broker.url, mail_dir, log, mail_delay=4)
     for notice_id in notice_ids * 2:  # every message twice, as a redelivery would
         broker.send_task(SEND, args=[notice_id])
     # Two pool processes are now inside the slow mail backend, holding their notice rows.
@@ -156,7 +156,7 @@ def test_each_notice_sent_exactly_once_when_worker_is_killed_mid_send(
     assert list(mail_dir.iterdir()) == []  # the killed sends never reached the backend
     assert set(statuses(notice_ids).values()) == {NoticeStatus.PENDING}
 
-    worker = Worker(mail_dir, log, mail_delay=0)
+    worker = Worker(broker.url, mail_dir, log, mail_delay=0)
     try:
         broker.send_task(SWEEP)  # what beat does every minute
         worker.wait_for(
