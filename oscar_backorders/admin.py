@@ -530,6 +530,8 @@ class BackorderLineAdmin(admin.ModelAdmin):
 
 
 # --- payments ---
+# --- Notifications ---
+from oscar_backorders.notifications import admin as _notifications_admin  # noqa: E402, F401
 from oscar_backorders.payments import admin as payments_admin  # noqa: E402, F401
 
 # --- supply ---

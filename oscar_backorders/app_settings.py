@@ -88,6 +88,45 @@ DEFAULTS: dict[str, Any] = {
     # Cap mode: refuse backorders beyond what open purchase orders can fill, plus an allowance.
     "CAP_TO_INBOUND": False,
     "INBOUND_ALLOWANCE": 0,
+    # --- Notifications (see docs/notifications.md) ---
+    # Also tell the customer when an estimate moves earlier (later is always told).
+    "NOTIFY_EARLIER_ESTIMATES": False,
+    # Smallest move of an estimate (in days) worth an email; smaller ones are not told.
+    "ESTIMATE_NOTICE_MIN_DAYS": 1,
+    # Quiet period: an order's changes are sent once none came for this many seconds, so five
+    # lines changed together make one email.
+    "NOTICE_BATCH_SECONDS": 300,
+    # Days between status follow-ups while lines wait; None turns follow-ups off.
+    "FOLLOW_UP_DAYS": 14,
+    # What a missed promised date triggers: "ftc" (US Mail Order Rule), "eu" (Consumer Rights
+    # Directive art. 18), "strict" (always ask; cancel without an answer) or "notify" (tell only).
+    "OVERRUN_RULE": "eu",
+    # Days the customer has to answer a delay notice that needs consent.
+    "OVERRUN_RESPONSE_DAYS": 7,
+    # Under "ftc": a first delay up to this many days beyond the promised date needs no consent.
+    "OVERRUN_SILENT_CONSENT_DAYS": 30,
+    # Days a signed link (delay options, unsubscribe) stays valid.
+    "LINK_MAX_AGE_DAYS": 60,
+    # Scheme and host of the absolute links in emails (host None: the current Site's domain).
+    "LINK_SCHEME": "https",
+    "LINK_HOST": None,
+    # Days of waiting after which an order earns one compensation voucher; None: never.
+    "COMPENSATION_AFTER_DAYS": None,
+    # The voucher: Oscar benefit type ("Percentage" or "Absolute"), value, and days it is valid.
+    "COMPENSATION_VOUCHER": {"benefit_type": "Percentage", "value": "10", "valid_days": 90},
+    # Who gets the merchant's daily digest; None: the addresses in settings.MANAGERS.
+    "MERCHANT_EMAILS": None,
+    # Send the digest even on a day with nothing to report.
+    "DIGEST_SEND_EMPTY": False,
+    # Sending: attempts before a notice is marked failed, and the backoff between them.
+    "NOTICE_MAX_ATTEMPTS": 8,
+    "NOTICE_RETRY_BASE_SECONDS": 60,
+    "NOTICE_RETRY_MAX_SECONDS": 6 * 3600,
+    # How far back the scans look for events not yet told, and how many rows they read at once.
+    "NOTICE_LOOKBACK_DAYS": 30,
+    "NOTICE_CHUNK_SIZE": 500,
+    # Seconds a beat process holds the beat lease (see LeasedDatabaseScheduler).
+    "BEAT_LEASE_SECONDS": 90,
 }
 
 

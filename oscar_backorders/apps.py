@@ -17,3 +17,7 @@ class BackordersConfig(OscarConfig):
         from oscar_backorders.supply import receivers as supply_receivers
 
         supply_receivers.connect()
+
+        # Notifications: signal receivers, and the Celery tasks (registered on import).
+        from oscar_backorders.notifications import receivers as _notify  # noqa: F401
+        from oscar_backorders.notifications import tasks as _tasks  # noqa: F401

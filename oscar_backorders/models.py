@@ -91,3 +91,46 @@ if not is_model_registered("oscar_backorders", "PurchaseOrderLine"):
         pass
 
     __all__.append("PurchaseOrderLine")
+# --- Notifications ---
+from oscar_backorders.notifications.abstract_models import (
+    AbstractBeatLease,
+    AbstractDelayConsent,
+    AbstractNotice,
+    AbstractNoticeEvent,
+    AbstractNotificationPreference,
+)
+
+if not is_model_registered("oscar_backorders", "Notice"):
+
+    class Notice(AbstractNotice):
+        pass
+
+    __all__.append("Notice")
+
+if not is_model_registered("oscar_backorders", "NotificationPreference"):
+
+    class NotificationPreference(AbstractNotificationPreference):
+        pass
+
+    __all__.append("NotificationPreference")
+
+if not is_model_registered("oscar_backorders", "DelayConsent"):
+
+    class DelayConsent(AbstractDelayConsent):
+        pass
+
+    __all__.append("DelayConsent")
+
+if not is_model_registered("oscar_backorders", "NoticeEvent"):
+
+    class NoticeEvent(AbstractNoticeEvent):
+        pass
+
+    __all__.append("NoticeEvent")
+
+if not is_model_registered("oscar_backorders", "BeatLease"):
+
+    class BeatLease(AbstractBeatLease):
+        pass
+
+    __all__.append("BeatLease")

@@ -6,6 +6,7 @@ path("backorders/", include("oscar_backorders.urls")),
 from django.urls import path, re_path
 
 from oscar_backorders import views
+from oscar_backorders.notifications import views as notification_views
 
 app_name = "oscar_backorders"
 
@@ -21,6 +22,17 @@ urlpatterns = [
         r"^order-status/(?P<order_number>[\w-]*)/(?P<hash>[A-z0-9-_=:]+)/lines/(?P<line_id>\d+)/cancel/$",
         views.AnonymousCancelWaitingView.as_view(),
         name="anon-cancel",
+    ),
+    # --- Notifications ---
+    re_path(
+        r"^delay/(?P<order_number>[\w-]+)/(?P<action>keep|cancel)/(?P<token>[\w:.-]+)/$",
+        notification_views.DelayAnswerView.as_view(),
+        name="delay-answer",
+    ),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        notification_views.UnsubscribeView.as_view(),
+        name="unsubscribe",
     ),
 ]
 

@@ -58,6 +58,7 @@ for demo in DEMO_PRODUCTS:
         "path": product.get_absolute_url(),
         "message": str(availability.message),
         "ships_by": ship_date(availability.dispatch_date) if availability.dispatch_date else "",
+        "price": str(strategy.fetch_for_product(product).price.incl_tax),
     }
 print("FACTS " + json.dumps(facts))
 """

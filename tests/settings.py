@@ -15,6 +15,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
+MANAGERS = []  # the merchant's digest only where a test asks for it
 
 _db_url = os.environ.get("BACKORDERS_TEST_DATABASE_URL", "")
 if _db_url:
@@ -42,3 +43,22 @@ else:
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 HAYSTACK_CONNECTIONS = {"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}}
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
+
+if os.environ.get("BACKORDERS_TEST_WORKER"):
+    # A real Celery worker started by a `redis` test: the test's database, a real broker, mail
+    # written to files the test counts. Short visibility timeout so a killed worker's unacked
+    # messages come back within seconds, not an hour.
+    CELERY_TASK_ALWAYS_EAGER = False
+    CELERY_BROKER_URL = os.environ["BACKORDERS_TEST_BROKER_URL"]
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 5}
+    CELERY_TASK_ACKS_LATE = True
+    CELERY_TASK_REJECT_ON_WORKER_LOST = True
+    CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+    EMAIL_BACKEND = "tests.backends.SlowFileBackend"
+    EMAIL_FILE_PATH = os.environ["BACKORDERS_TEST_MAIL_DIR"]
+    LOGGING = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {"console": {"class": "logging.StreamHandler"}},
+        "loggers": {"oscar_backorders": {"handlers": ["console"], "level": "INFO"}},
+    }

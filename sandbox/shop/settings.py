@@ -173,6 +173,11 @@ OSCAR_ORDER_STATUS_PIPELINE = {
 # oscar_backorders: shop-wide defaults (partners and stock records can override them).
 BACKORDERS_DEFAULT_MODE = "off"
 BACKORDERS_DEFAULT_LEAD_TIME_DAYS = 10
+# Notifications: the merchant's digest goes to MANAGERS; links point at the local server.
+MANAGERS = [("Sandbox merchant", "merchant@example.com")]
+BACKORDERS_LINK_SCHEME = "http"
+BACKORDERS_LINK_HOST = "127.0.0.1:8000"
+BACKORDERS_NOTICE_BATCH_SECONDS = 60
 
 # Celery: embedded filesystem broker by default, Redis for scale-out.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -187,7 +192,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One beat at a time: django-celery-beat's scheduler behind the plugin's lease.
+CELERY_BEAT_SCHEDULER = "oscar_backorders.notifications.beat:LeasedDatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
 LOGGING = {

@@ -30,9 +30,9 @@ def expected(sandbox):
         "product": [sandbox.message(BACKORDER)],
         "basket": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), ships_by],
         "checkout preview": [sandbox.title(BACKORDER), ships_by],
-        "thank-you": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER)],
-        "order status": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER)],
-        "confirmation email": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER)],
+        "thank-you": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), ships_by],
+        "order status": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), ships_by],
+        "confirmation email": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), ships_by],
     }
 
 
@@ -43,7 +43,7 @@ def add_to_basket(page, sandbox, upc):
 
 
 def test_guest_sees_the_estimate_at_every_step_when_buying_stock_and_a_backorder(
-    sandbox, browser_page
+    sandbox, browser_page, chromium
 ):
     page = browser_page
     journey = Journey(page, "guest-mixed-basket")
@@ -113,6 +113,70 @@ def test_guest_sees_the_estimate_at_every_step_when_buying_stock_and_a_backorder
     assert stored == [f"{BACKORDER}:1"], stored
     check = sandbox.manage("check_backorders", check=False)
     assert check.returncode == 0, check.stdout + check.stderr
+    status_url = page.url
+
+    # Nothing was charged at checkout: the order total is authorised only.
+    assert _money(sandbox, number.group(0)) == ("active", "0.00"), "money taken at checkout"
+
+    # The merchant counts in new stock (a save, as Oscar's dashboard does): it goes to the
+    # waiting line at once. Then, in the Django admin's backorder queue, ships and captures.
+    sandbox.manage("shell", "-c", _RESTOCK % {"upc": BACKORDER})
+    sandbox.manage("sandbox_admin")
+    merchant_context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    try:
+        merchant = merchant_context.new_page()
+        merchant.set_default_timeout(20_000)
+        desk = Journey(merchant, "merchant-ships-backorder")
+        merchant.goto(sandbox.url + "/admin/login/?next=/admin/oscar_backorders/backorderline/")
+        merchant.locator("#id_username").fill("admin")
+        merchant.locator("#id_password").fill("sandbox-admin")
+        merchant.locator("input[type=submit]").click()
+        merchant.wait_for_url(re.compile(r"/admin/oscar_backorders/backorderline/"))
+        desk.step("queue", expects=[number.group(0), "1"])
+        merchant.locator("input.action-select").first.check()
+        merchant.locator("select[name=action]").select_option("ship_and_capture")
+        merchant.locator("button[name=index]").click()
+        desk.step("confirm-ship-and-capture", expects=[number.group(0)])
+        merchant.locator("input[type=submit][value=Confirm]").click()
+        merchant.wait_for_load_state("load")
+        desk.step("shipped")
+    finally:
+        merchant_context.close()
+
+    # The customer sees the backordered unit shipped; exactly its price was captured.
+    page.goto(status_url)
+    if page.get_by_label("Email address").count():
+        page.get_by_label("Email address").fill(GUEST_EMAIL)
+        page.get_by_role("button", name="Submit").click()
+    journey.step("order-status-shipped", expects=[number.group(0), "1 shipped separately"])
+    state, captured = _money(sandbox, number.group(0))
+    assert captured == sandbox.products[BACKORDER]["price"], (state, captured)
+    check = sandbox.manage("check_backorders", check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def _money(sandbox, number):
+    """(authorisation status, amount captured) of the order, read from the sandbox."""
+    out = sandbox.manage("shell", "-c", _MONEY % {"number": number}).stdout
+    found = [line.split()[1:] for line in out.splitlines() if line.startswith("MONEY ")]
+    assert len(found) == 1, out
+    return found[0][0], found[0][1]
+
+
+_MONEY = """
+from oscar.core.loading import get_model
+Order = get_model("order", "Order")
+order = Order.objects.get(number="%(number)s")
+authorisation = order.backorder_authorisations.get()
+print(f"MONEY {authorisation.status} {order.sources.get().amount_debited}")
+"""
+
+_RESTOCK = """
+from oscar.core.loading import get_model
+record = get_model("partner", "StockRecord").objects.get(product__upc="%(upc)s")
+record.num_in_stock = (record.num_in_stock or 0) + 1
+record.save()
+"""
 
 
 _STORED = """

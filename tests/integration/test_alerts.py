@@ -29,3 +29,21 @@ def test_back_in_stock_alert_sent_when_stock_arrives(today):
     record.save()
     assert len(mail.outbox) == 1
     assert product.productalert_set.get().status == "Closed"
+
+
+def test_no_back_in_stock_alert_when_arriving_stock_all_goes_to_waiting_backorders(strategy, today):
+    from oscar_backorders.notifications import scans
+    from oscar_backorders.notifications.tasks import dispatch_due_notices
+    from tests.helpers import basket_with, place
+
+    product = stocked_product(num_in_stock=0)
+    place(basket_with(strategy, (product, 3)), guest_email="guest@example.com")
+    ProductAlertFactory(product=product, user=UserFactory(), email="")
+    mail.outbox.clear()
+    record = product.stockrecords.get()
+    record.num_in_stock = 3  # exactly what the three waiting units need: nothing on the shelf
+    record.save()
+    scans.scan_order_events()
+    dispatch_due_notices()
+    assert mail.outbox == []
+    assert product.productalert_set.get().status == "Active"

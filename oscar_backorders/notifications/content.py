@@ -1,0 +1,236 @@
+"""What each email says: the template context of a claimed notice, rebuilt from the database.
+
+A notice stores ids only (events, consents, voucher), so a retry renders what is true at send
+time. A builder returns ``None`` when there is nothing left to tell (the customer opted out of
+follow-ups, every line already shipped, every delay was already answered): the notice is then
+marked skipped, not sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from oscar.core.loading import get_model
+
+from oscar_backorders.abstract_models import BackorderStatus
+from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.notifications import links
+from oscar_backorders.notifications.abstract_models import (
+    DelayDecision,
+    NoticeEventKind,
+    NoticeKind,
+)
+from oscar_backorders.notifications.notices import coalesce_changes
+
+#: What ``quantity_waiting`` needs, for queries that load only a few columns of a line.
+_QUANTITIES = ("quantity", "quantity_allocated", "quantity_shipped", "quantity_cancelled")
+
+
+def _m(name: str) -> Any:
+    return get_model("oscar_backorders", name)
+
+
+def _order_url(order: Any) -> str:
+    try:
+        if order.user_id:
+            path = reverse("customer:order", kwargs={"order_number": order.number})
+        else:
+            path = reverse(
+                "customer:anon-order",
+                kwargs={"order_number": order.number, "hash": order.verification_hash()},
+            )
+    except NoReverseMatch:
+        return ""
+    return links.absolute(path)
+
+
+def _base(notice: Any) -> dict[str, Any]:
+    order = notice.order
+    return {
+        "order": order,
+        "order_url": _order_url(order) if order is not None else "",
+        "shop_name": getattr(settings, "OSCAR_SHOP_NAME", ""),
+        "notice": notice,
+    }
+
+
+def _events(notice: Any) -> list[Any]:
+    return list(
+        _m("BackorderEvent")
+        ._default_manager.filter(pk__in=notice.payload.get("event_ids", []))
+        .select_related("backorder_line", "backorder_line__line")
+        .order_by("pk")
+    )
+
+
+def _estimate_changed(notice: Any) -> dict[str, Any] | None:
+    events = _events(notice)
+    lines = {e.backorder_line_id: e.backorder_line for e in events}
+    changes = coalesce_changes(
+        ((e.backorder_line_id, e.old_date, e.new_date) for e in events),
+        tell_earlier=backorder_settings.NOTIFY_EARLIER_ESTIMATES,
+        min_days=backorder_settings.ESTIMATE_NOTICE_MIN_DAYS,
+    )
+    # A date past the promised one is told by the delay notice, with the customer's options.
+    changes = [
+        c
+        for c in changes
+        if lines[c.line_id].quantity_waiting > 0 and c.new_date <= lines[c.line_id].promised_date
+    ]
+    if not changes:
+        return None
+    return {
+        **_base(notice),
+        "changes": [
+            {
+                "title": lines[c.line_id].line.title,
+                "quantity": lines[c.line_id].quantity_waiting,
+                "old_date": c.old_date,
+                "new_date": c.new_date,
+                "later": c.later,
+            }
+            for c in changes
+        ],
+        "any_later": any(c.later for c in changes),
+    }
+
+
+def _quantities(events: list[Any]) -> list[dict[str, Any]]:
+    items: dict[int, dict[str, Any]] = {}
+    for event in events:
+        line = event.backorder_line.line
+        item = items.setdefault(
+            line.pk,
+            {"title": line.title, "quantity": 0, "unit_price": line.unit_price_incl_tax},
+        )
+        item["quantity"] += event.quantity or 0
+        if event.reason:
+            item["reason"] = event.reason
+    for item in items.values():
+        price = item["unit_price"]
+        item["amount"] = price * item["quantity"] if price is not None else None
+    return list(items.values())
+
+
+def _ready_to_ship(notice: Any) -> dict[str, Any] | None:
+    items = _quantities(_events(notice))
+    return {**_base(notice), "items": items} if items else None
+
+
+def _shipped(notice: Any) -> dict[str, Any] | None:
+    items = _quantities(_events(notice))
+    if not items:
+        return None
+    captures = list(
+        _m("NoticeEvent")._default_manager.filter(
+            pk__in=notice.payload.get("capture_ids", []), kind=NoticeEventKind.PAYMENT_CAPTURED
+        )
+    )
+    if captures:
+        charged = sum((c.amount or Decimal(0) for c in captures), Decimal(0))
+    else:
+        # No payment module told us: the price of what shipped is what paying on shipment means.
+        charged = sum((i["amount"] or Decimal(0) for i in items), Decimal(0))
+    return {**_base(notice), "items": items, "charged": charged, "captured": bool(captures)}
+
+
+def _cancelled(notice: Any) -> dict[str, Any] | None:
+    items = _quantities(_events(notice))
+    if not items:
+        return None
+    refund = sum((i["amount"] or Decimal(0) for i in items), Decimal(0))
+    return {**_base(notice), "items": items, "refund": refund}
+
+
+def _follow_up(notice: Any) -> dict[str, Any] | None:
+    preference, _created = _m("NotificationPreference")._default_manager.get_or_create(
+        email=notice.recipient.strip().lower()
+    )
+    if not preference.follow_ups:
+        return None
+    waiting = list(
+        _m("BackorderLine")
+        ._default_manager.filter(order=notice.order, status=BackorderStatus.WAITING)
+        .select_related("line")
+        .only(*_QUANTITIES, "estimated_date", "line__title")
+        .order_by("pk")
+    )
+    if not waiting:
+        return None
+    return {
+        **_base(notice),
+        "lines": [
+            {"title": b.line.title, "quantity": b.quantity_waiting, "date": b.estimated_date}
+            for b in waiting
+        ],
+        "unsubscribe_url": links.unsubscribe_url(preference.pk),
+    }
+
+
+def _delay_options(notice: Any) -> dict[str, Any] | None:
+    consent_ids = notice.payload.get("consent_ids", [])
+    consents = list(
+        _m("DelayConsent")
+        ._default_manager.filter(pk__in=consent_ids, decision=DelayDecision.PENDING)
+        .select_related("backorder_line", "backorder_line__line")
+        .order_by("pk")
+    )
+    consents = [c for c in consents if c.backorder_line.quantity_waiting > 0]
+    if not consents:
+        return None
+    deadlines = [c.deadline for c in consents if c.consent_required and c.deadline]
+    token = links.delay_token(order_id=notice.order_id, consent_ids=consent_ids)
+    urls = links.delay_urls(order_number=notice.order.number, token=token)
+    return {
+        **_base(notice),
+        "lines": [
+            {
+                "title": c.backorder_line.line.title,
+                "quantity": c.backorder_line.quantity_waiting,
+                "promised_date": c.backorder_line.promised_date,
+                "revised_date": c.revised_date,
+                "consent_required": c.consent_required,
+            }
+            for c in consents
+        ],
+        "consent_required": bool(deadlines),
+        "deadline": min(deadlines) if deadlines else None,
+        "keep_url": urls["keep"],
+        "cancel_url": urls["cancel"],
+    }
+
+
+def _compensation(notice: Any) -> dict[str, Any] | None:
+    Voucher = get_model("voucher", "Voucher")
+    voucher = Voucher._default_manager.filter(pk=notice.payload.get("voucher_id")).first()
+    if voucher is None:
+        return None
+    return {**_base(notice), "voucher": voucher, "benefit": notice.payload.get("benefit", "")}
+
+
+def _merchant_digest(notice: Any) -> dict[str, Any] | None:
+    return {
+        "shop_name": getattr(settings, "OSCAR_SHOP_NAME", ""),
+        "notice": notice,
+        "digest": notice.payload,
+    }
+
+
+BUILDERS: dict[str, Callable[[Any], dict[str, Any] | None]] = {
+    NoticeKind.ESTIMATE_CHANGED: _estimate_changed,
+    NoticeKind.READY_TO_SHIP: _ready_to_ship,
+    NoticeKind.SHIPPED: _shipped,
+    NoticeKind.CANCELLED: _cancelled,
+    NoticeKind.FOLLOW_UP: _follow_up,
+    NoticeKind.DELAY_OPTIONS: _delay_options,
+    NoticeKind.COMPENSATION: _compensation,
+    NoticeKind.MERCHANT_DIGEST: _merchant_digest,
+}
+
+
+def build(notice: Any) -> dict[str, Any] | None:
+    return BUILDERS[notice.kind](notice)

@@ -1,0 +1,200 @@
+"""Claim a notice once, send it once, retry it with backoff.
+
+Exactly once, step by step:
+
+1. **Claim.** :func:`claim` inserts a :class:`Notice` row; the unique constraint on
+   ``(scope, kind, version)`` makes a second claim of the same notice fail, whichever worker,
+   beat or rerun tries it. The row is the outbox: it is committed before anything is sent.
+2. **Send.** :func:`send_notice` locks the row (``SELECT … FOR UPDATE SKIP LOCKED`` where the
+   database has it, so two workers never hold the same notice), re-checks that it is still
+   pending and due, renders it through Oscar's ``CommunicationEventType`` in the recipient's
+   language, hands it to Oscar's ``Dispatcher``, and marks it sent in the same transaction.
+3. **Retry.** A failing render or backend leaves the row pending with ``next_attempt_at`` pushed
+   back (:func:`~oscar_backorders.notifications.notices.retry_delay`); the sweep task picks it up
+   again. After ``BACKORDERS_NOTICE_MAX_ATTEMPTS`` it is marked failed and shows in the admin.
+
+The one window left: a worker killed after the mail backend accepted a message but before the
+transaction committed sends that message again on the retry (at-least-once at that boundary,
+which no SMTP server lets us close). Every other crash is retried without a duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from oscar.core.loading import get_class, get_model
+
+from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.notifications import content
+from oscar_backorders.notifications.abstract_models import NoticeKind, NoticeStatus
+from oscar_backorders.notifications.notices import EMAIL_CODES, retry_delay
+
+logger = logging.getLogger(__name__)
+
+
+def _notice_model() -> Any:
+    return get_model("oscar_backorders", "Notice")
+
+
+def claim(
+    *,
+    scope: str,
+    kind: str,
+    version: str,
+    order: Any | None = None,
+    recipient: str = "",
+    language: str = "",
+    payload: dict[str, Any] | None = None,
+    cursor: int | None = None,
+    status: str = NoticeStatus.PENDING,
+) -> Any | None:
+    """Insert the notice if nobody did before; return it, or ``None`` when it already exists.
+
+    Runs in a savepoint, so a lost race leaves the caller's transaction usable.
+    """
+    Notice = _notice_model()
+    try:
+        with transaction.atomic():
+            return Notice._default_manager.create(
+                scope=scope,
+                kind=kind,
+                version=version[:64],
+                order=order,
+                recipient=recipient,
+                language=language,
+                payload=payload or {},
+                cursor=cursor,
+                status=status,
+                next_attempt_at=timezone.now(),
+            )
+    except IntegrityError:
+        return None
+
+
+def enqueue(notice_ids: Iterable[int]) -> None:
+    """Ask a worker to send these notices once the current transaction commits.
+
+    Only a shortcut: the sweep (``dispatch_due_notices``) sends whatever this misses.
+    """
+    ids = list(notice_ids)
+    if not ids:
+        return
+
+    def _send(ids: list[int] = ids) -> None:
+        from oscar_backorders.notifications.tasks import send_notice as task
+
+        for notice_id in ids:
+            task.delay(notice_id)
+
+    transaction.on_commit(_send)
+
+
+def _locked(notice_id: int) -> Any | None:
+    queryset = _notice_model()._default_manager.filter(pk=notice_id)
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+    else:
+        queryset = queryset.select_for_update()
+    return queryset.select_related("order", "order__user").first()
+
+
+def render(notice: Any) -> dict[str, str] | None:
+    """Subject, text and HTML of the notice in its language, or ``None`` if nothing to tell."""
+    Dispatcher = get_class("communication.utils", "Dispatcher")
+    with translation.override(notice.language or settings.LANGUAGE_CODE):
+        context = content.build(notice)
+        if context is None:
+            return None
+        return Dispatcher().get_messages(EMAIL_CODES[notice.kind], context)
+
+
+def _deliver(notice: Any, messages: dict[str, str]) -> None:
+    if notice.kind == NoticeKind.MERCHANT_DIGEST:
+        recipients = [r for r in notice.recipient.split(",") if r]
+        email = EmailMultiAlternatives(
+            messages["subject"], messages["body"], settings.OSCAR_FROM_EMAIL, recipients
+        )
+        if messages.get("html"):
+            email.attach_alternative(messages["html"], "text/html")
+        email.send()
+        return
+    Dispatcher = get_class("communication.utils", "Dispatcher")
+    order = notice.order
+    user = getattr(order, "user", None)
+    if user is not None and user.email and user.email.lower() == notice.recipient.lower():
+        # Logged as an Oscar ``Email`` so the customer sees it in their account.
+        Dispatcher().dispatch_user_messages(user, messages)
+    else:
+        Dispatcher().dispatch_anonymous_messages(notice.recipient, messages)
+
+
+def send_notice(notice_id: int) -> str:
+    """Send one claimed notice if it is still pending and due; return its status afterwards.
+
+    Returns ``"busy"`` when another worker holds the row, ``"missing"`` when there is no such
+    notice and ``"not_due"`` when its retry time has not come. Never raises for a failing
+    backend: the failure is recorded and retried.
+    """
+    with transaction.atomic():
+        notice = _locked(notice_id)
+        if notice is None:
+            exists = _notice_model()._default_manager.filter(pk=notice_id).exists()
+            return "busy" if exists else "missing"
+        if notice.status != NoticeStatus.PENDING:
+            return notice.status
+        now = timezone.now()
+        if notice.next_attempt_at and notice.next_attempt_at > now:
+            return "not_due"
+        if not notice.recipient:  # a guest order without an address: nobody to tell
+            notice.status = NoticeStatus.SKIPPED
+            notice.last_error = "No recipient address."
+            notice.save(update_fields=["status", "last_error"])
+            return notice.status
+        notice.attempts += 1
+        try:
+            with transaction.atomic():
+                messages = render(notice)
+                if messages is not None:
+                    _deliver(notice, messages)
+        except Exception as exc:  # the backend's errors are not ours to know; record and retry
+            logger.warning("Notice %s failed (attempt %d): %s", notice.pk, notice.attempts, exc)
+            notice.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if notice.attempts >= backorder_settings.NOTICE_MAX_ATTEMPTS:
+                notice.status = NoticeStatus.FAILED
+            else:
+                notice.next_attempt_at = now + retry_delay(
+                    notice.attempts,
+                    base_seconds=backorder_settings.NOTICE_RETRY_BASE_SECONDS,
+                    max_seconds=backorder_settings.NOTICE_RETRY_MAX_SECONDS,
+                )
+        else:
+            if messages is None:
+                notice.status = NoticeStatus.SKIPPED
+            else:
+                notice.status = NoticeStatus.SENT
+                notice.date_sent = now
+        notice.save(
+            update_fields=["status", "attempts", "next_attempt_at", "last_error", "date_sent"]
+        )
+        return notice.status
+
+
+def due_notice_ids(*, limit: int, after: int = 0) -> list[int]:
+    """Pending notices whose (re)try time has come, by id, from ``after`` on (keyset paging)."""
+    return list(
+        _notice_model()
+        ._default_manager.filter(
+            status=NoticeStatus.PENDING, next_attempt_at__lte=timezone.now(), pk__gt=after
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+__all__ = ["claim", "due_notice_ids", "enqueue", "render", "send_notice"]

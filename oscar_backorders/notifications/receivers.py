@@ -1,0 +1,138 @@
+"""Receivers of the notifications: remember what other modules tell, install the schedules.
+
+The payments and supply modules announce their news through the signals declared in
+:mod:`oscar_backorders.signals`; nothing here imports them. Each receiver records one
+:class:`NoticeEvent` row for the merchant's digest and the shipped notice. Line events need no
+receiver: the scans read the lines' own audit trail (``BackorderEvent``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+from django.utils import translation
+from oscar.core.loading import get_model
+
+from oscar_backorders import signals
+from oscar_backorders.notifications.abstract_models import NoticeEventKind
+
+logger = logging.getLogger(__name__)
+
+
+def _record(kind: str, **fields: Any) -> None:
+    NoticeEvent = get_model("oscar_backorders", "NoticeEvent")
+    NoticeEvent._default_manager.create(kind=kind, **fields)
+
+
+@receiver(signals.backorder_placed, dispatch_uid="backorders_notify_language")
+def remember_language(*, order: Any, **kwargs: Any) -> None:
+    """Remember the language the customer checked out in; their notices are written in it."""
+    language = translation.get_language()
+    email = (order.email or "").strip().lower()
+    if not language or not email:
+        return
+    NotificationPreference = get_model("oscar_backorders", "NotificationPreference")
+    # One statement (INSERT … ON CONFLICT DO UPDATE): the checkout pays one query for this.
+    NotificationPreference._default_manager.bulk_create(
+        [NotificationPreference(email=email, language=language, user=order.user)],
+        update_conflicts=True,
+        unique_fields=["email"],
+        update_fields=["language", "date_updated"],
+    )
+
+
+@receiver(signals.payment_captured, dispatch_uid="backorders_notify_captured")
+def record_capture(*, order: Any, amount: Any, currency: str, **kwargs: Any) -> None:
+    quantities = kwargs.get("line_quantities") or {}
+    _record(
+        NoticeEventKind.PAYMENT_CAPTURED,
+        order=order,
+        amount=amount,
+        detail={"currency": currency, "lines": {str(k): v for k, v in quantities.items()}},
+    )
+
+
+@receiver(signals.payment_capture_failed, dispatch_uid="backorders_notify_capture_failed")
+def record_capture_failure(*, order: Any, amount: Any, error: str, **kwargs: Any) -> None:
+    _record(
+        NoticeEventKind.PAYMENT_CAPTURE_FAILED,
+        order=order,
+        amount=amount,
+        detail={"error": str(error)[:500]},
+    )
+
+
+@receiver(signals.payment_released, dispatch_uid="backorders_notify_released")
+def record_release(*, order: Any, amount: Any, kind: str, **kwargs: Any) -> None:
+    _record(NoticeEventKind.PAYMENT_RELEASED, order=order, amount=amount, detail={"kind": kind})
+
+
+@receiver(signals.authorisation_expiring, dispatch_uid="backorders_notify_expiring")
+def record_expiring(*, order: Any, expires_at: Any, **kwargs: Any) -> None:
+    _record(
+        NoticeEventKind.AUTHORISATION_EXPIRING,
+        order=order,
+        detail={"expires_at": expires_at.isoformat()},
+    )
+
+
+@receiver(signals.reorder_point_reached, dispatch_uid="backorders_notify_reorder")
+def record_reorder_point(
+    *, stockrecord: Any, available: int, reorder_point: int, **kwargs: Any
+) -> None:
+    _record(
+        NoticeEventKind.REORDER_POINT_REACHED,
+        stockrecord=stockrecord,
+        detail={"available": available, "reorder_point": reorder_point},
+    )
+
+
+def install_email_types() -> None:
+    """Create the plugin's ``CommunicationEventType`` rows (empty: the file templates apply).
+
+    They make the emails show up in Oscar's dashboard, where a merchant can override them.
+    """
+    from django.utils.translation import gettext as _
+
+    from oscar_backorders.notifications.notices import EMAIL_CODES
+
+    CommunicationEventType = get_model("communication", "CommunicationEventType")
+    names = {
+        "estimate_changed": _("Backorder: estimated date changed"),
+        "follow_up": _("Backorder: status follow-up"),
+        "ready_to_ship": _("Backorder: ready to ship"),
+        "shipped": _("Backorder: shipped and charged"),
+        "delay_options": _("Backorder: delay, keep waiting or cancel"),
+        "cancelled": _("Backorder: cancellation confirmed"),
+        "compensation": _("Backorder: compensation voucher"),
+        "merchant_digest": _("Backorder: merchant daily digest"),
+    }
+    for kind, code in EMAIL_CODES.items():
+        CommunicationEventType._default_manager.get_or_create(
+            code=code,
+            defaults={
+                "name": names[kind],
+                "category": CommunicationEventType.ORDER_RELATED,
+            },
+        )
+
+
+@receiver(post_migrate, dispatch_uid="backorders_install_schedules")
+def install_schedules(*, app_config: Any, using: str = "default", **kwargs: Any) -> None:
+    """After ``migrate``, create the missing email types and beat schedules (never edit any)."""
+    if app_config.label != "oscar_backorders":
+        return
+    from django.apps import apps
+
+    if not apps.is_installed("django_celery_beat"):
+        return
+    from oscar_backorders.notifications.beat import ensure_schedules
+
+    try:
+        install_email_types()
+        ensure_schedules()
+    except Exception:  # a missing table must not break migrate; the command can do it later
+        logger.exception("Could not install the backorder schedules; run backorder_schedules.")
