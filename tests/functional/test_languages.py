@@ -1,4 +1,4 @@
-"""The customer pages render in Dutch, Simplified Chinese and Indonesian, dates and money included."""
+"""Customer pages and the merchant console render in Dutch, Simplified Chinese and Indonesian."""
 
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
+from django.apps import apps
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import include, path, reverse
 from django.utils import translation
 from django.utils.translation import to_locale
 from oscar.test.factories import UserFactory
@@ -98,6 +101,47 @@ def test_product_page_basket_and_order_detail_render_translated(
     detail = client.get(detail_url).content.decode()
     for text in expected["detail"]:
         assert text in detail
+
+
+# A shop that serves its admin in the staff's language: the admin inside `i18n_patterns`
+# (the sandbox keeps it at /admin/, always in LANGUAGE_CODE).
+urlpatterns = i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include(apps.get_app_config("oscar").urls[0])),
+    prefix_default_language=False,
+)
+
+CONSOLE = {
+    "nl": ["Nabestelrapporten", "Nabestellingen in de tijd", "Leverbetrouwbaarheid per product"],
+    "zh-hans": ["缺货预订报表", "缺货预订趋势", "按商品统计的承诺准确率"],
+    "id": ["Laporan pesanan tertunda", "Pesanan tertunda dari waktu ke waktu", "Ketepatan janji"],
+}
+QUEUE = {
+    "nl": ["Dagen wachtend", "Verzenden en betaling innen…", "Verwachte verzenddatum"],
+    "zh-hans": ["等待天数", "发货并扣款…", "设置或调整预计发货日期…"],
+    "id": ["Hari menunggu", "Kirim dan tagih pembayaran…", "Ubah prioritas…"],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("language", sorted(CONSOLE))
+def test_merchant_console_renders_translated_when_the_admin_is_served_per_language(
+    client, strategy, products, language
+):
+    backordered, _ = products
+    place(basket_with(strategy, (backordered, 2)))
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    with translation.override(language):
+        queue_url = reverse("admin:oscar_backorders_backorderline_changelist")
+        reports_url = reverse("admin:oscar_backorders_backorderline_reports")
+    assert queue_url.startswith(f"/{language}/admin/")
+    queue = client.get(queue_url).content.decode()
+    reports = client.get(reports_url).content.decode()
+    for text in QUEUE[language]:
+        assert text in queue
+    for text in CONSOLE[language]:
+        assert text in reports
 
 
 LOCALE_DIR = Path(oscar_backorders.__file__).parent / "locale"
