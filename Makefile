@@ -47,6 +47,7 @@ messages: venv
 bench: venv
 	$(PY) bench/query_counts.py
 	$(PY) bench/placement_throughput.py
+	$(PY) bench/estimates.py
 
 clean:
 	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/var var

@@ -6,9 +6,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('order', '0021_billingaddress_code_shippingaddress_code'),
+        ('order', '0001_initial'),
         ('oscar_backorders', '0003_supply'),
-        ('partner', '0007_partneraddress_code'),
+        ('partner', '0001_initial'),
     ]
 
     operations = [

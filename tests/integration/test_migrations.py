@@ -34,3 +34,19 @@ def test_no_migration_is_missing_or_conflicting_when_models_and_migrations_are_c
 ):
     done = makemigrations_check(tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_migrations_depend_only_on_oscar_migrations_every_shop_has():
+    """A shop that forked ``order`` or ``partner`` long ago still has their 0001 migrations."""
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    foreign = sorted(
+        (key[1], dependency)
+        for key, migration in loader.disk_migrations.items()
+        if key[0] == "oscar_backorders"
+        for dependency in migration.dependencies
+        if dependency[0] not in ("oscar_backorders", "__setting__")
+        and dependency[1] not in ("0001_initial", "__first__")
+    )
+    assert foreign == []
