@@ -374,3 +374,36 @@ def shown_purchase_info(request: Any, product: Any) -> Any:
     strategy = request.strategy
     shown = getattr(strategy, "shown_purchase_info", None)
     return shown(product) if shown is not None else strategy.fetch_for_product(product)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSummary:
+    """What the customer has been charged for an order so far (pay when it ships)."""
+
+    charged: Any
+    refunded: Any
+    total: Any
+    currency: str
+
+    @property
+    def outstanding(self) -> Any:
+        return max(self.total - self.charged + self.refunded, 0)
+
+
+@register.simple_tag
+def order_payment_summary(order: Any) -> PaymentSummary | None:
+    """``{% order_payment_summary order as paid %}``: charged and refunded so far (one query).
+
+    ``None`` when the order has no payment source (nothing was taken or authorised through Oscar).
+    """
+    from django.db.models import Sum
+
+    totals = order.sources.aggregate(charged=Sum("amount_debited"), refunded=Sum("amount_refunded"))
+    if totals["charged"] is None:
+        return None
+    return PaymentSummary(
+        charged=totals["charged"],
+        refunded=totals["refunded"] or 0,
+        total=order.total_incl_tax,
+        currency=order.currency,
+    )
