@@ -63,6 +63,14 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(autouse=True)
+def language_restored():
+    """Each request activates its language in this thread; later tests must not inherit it."""
+    previous = translation.get_language()
+    yield
+    translation.activate(previous)
+
+
 @pytest.fixture
 def products(today):
     return (
