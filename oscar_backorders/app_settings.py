@@ -62,6 +62,10 @@ DEFAULTS: dict[str, Any] = {
     "PAYMENT_RETRY_DELAYS_MINUTES": (5, 30, 120, 720),
     # When the shipping charge (and surcharges) is captured: with the "first" or "last" shipment.
     "PAYMENT_SHIPPING_CHARGE_WITH": "first",
+    # At checkout: "authorise" the order total, or "capture_in_stock": capture what ships from
+    # stock now (with the shipping charge when it goes with the first shipment) and authorise
+    # the rest.
+    "PAYMENT_AT_CHECKOUT": "authorise",
     # Prefix of every idempotency key the plugin sends (make it unique per shop on one account).
     "PAYMENT_IDEMPOTENCY_PREFIX": "oscar-backorders",
     # Stripe: secret key, and an API base URL (only to point tests at localstripe).

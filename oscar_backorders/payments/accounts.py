@@ -17,6 +17,9 @@ from oscar.core.loading import get_model
 
 from oscar_backorders.payments.abstract_models import CaptureStatus
 
+#: Shipment number of the capture taken at checkout (``BACKORDERS_PAYMENT_AT_CHECKOUT``).
+CHECKOUT_SEQUENCE = 0
+
 
 @dataclass(slots=True)
 class LineAccount:
@@ -36,6 +39,8 @@ class OrderAccounts:
     lines: dict[int, LineAccount] = field(default_factory=lambda: defaultdict(LineAccount))
     extras_taken: bool = False  # shipping charge and surcharges captured or released
     next_sequence: int = 1
+    prepaid: bool = False  # the in-stock units were captured at checkout (see .upfront)
+    checkout_open: bool = False  # that checkout capture is not settled yet
 
 
 def order_accounts(order: Any) -> OrderAccounts:
@@ -47,6 +52,10 @@ def order_accounts(order: Any) -> OrderAccounts:
         if capture.status == CaptureStatus.ABANDONED:
             continue
         accounts.extras_taken |= capture.includes_shipping
+        if capture.sequence == CHECKOUT_SEQUENCE:
+            accounts.prepaid = capture.status == CaptureStatus.CAPTURED
+            accounts.checkout_open = not accounts.prepaid
+            continue  # it reserves no units: they ship (free) in later shipments
         open_capture = capture.status != CaptureStatus.CAPTURED
         for key, quantity in capture.line_quantities.items():
             account = accounts.lines[int(key)]
@@ -63,6 +72,25 @@ def order_accounts(order: Any) -> OrderAccounts:
         accounts.lines[line_id].released += quantity
         accounts.extras_taken |= includes_extras
     return accounts
+
+
+def in_stock_part(line: Any) -> int:
+    """Units of a line that were on the shelf at placement (the rest are backordered)."""
+    try:
+        backorder = line.backorder
+    except Exception:  # RelatedObjectDoesNotExist: nothing of the line is backordered
+        return line.quantity
+    return line.quantity - backorder.quantity
+
+
+def backordered_start(line: Any, account: LineAccount, count: int) -> int:
+    """Where ``count`` backordered units start among a prepaid line's unit values.
+
+    On an order whose in-stock units were captured at checkout, those units hold the first
+    values of the line; backordered units (shipped or cancelled) take the following ones.
+    """
+    start = in_stock_part(line) + account.reserved_backordered + account.released
+    return min(start, line.quantity - count)
 
 
 def order_extras(order: Any) -> Decimal:

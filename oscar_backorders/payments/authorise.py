@@ -153,7 +153,11 @@ def authorise_order(order_id: int, *, payment_token: str) -> Any:
         payment_token=payment_token,
         idempotency_key=idempotency_key(order.number, "authorise"),
     )
-    return record_authorisation(order, answer, gateway_name=gateway.name)
+    authorisation = record_authorisation(order, answer, gateway_name=gateway.name)
+    from oscar_backorders.payments.upfront import capture_in_stock
+
+    capture_in_stock(order, authorisation)
+    return authorisation
 
 
 def active_authorisation(order_id: int, *, lock: bool = False) -> Any:

@@ -114,6 +114,13 @@ def settle_capture(capture_id: int) -> ShipmentResult:
 
     Idempotent: an already captured shipment is returned as it is, without calling the gateway.
     """
+    from oscar_backorders.payments import upfront
+
+    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
+    if PaymentCapture._default_manager.filter(
+        pk=capture_id, sequence=upfront.CHECKOUT_SEQUENCE
+    ).exists():
+        return _result(upfront.settle_checkout_capture(capture_id))
     capture = _follow_authorisation(capture_id)
     if capture.status == CaptureStatus.CAPTURED:
         return _result(capture)

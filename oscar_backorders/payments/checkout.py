@@ -31,6 +31,7 @@ from oscar_backorders.payments.gateways.exceptions import (
     GatewayTimeout,
     PaymentDeclined,
 )
+from oscar_backorders.payments.upfront import capture_in_stock
 
 logger = logging.getLogger(__name__)
 
@@ -120,10 +121,11 @@ class AuthoriseAtCheckoutMixin:
             (s for s in (self._payment_sources or []) if s.reference == answer.reference),  # type: ignore[attr-defined]
             None,
         )
-        record_authorisation(
+        authorisation = record_authorisation(
             order,
             answer,
             gateway_name=self._bo_gateway_name,
             source=source,
             with_payment_event=False,
         )
+        capture_in_stock(order, authorisation)

@@ -12,20 +12,37 @@ from django.core import checks
 def check_payments(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from oscar.core.loading import get_class
 
+    from oscar_backorders.app_settings import backorder_settings
     from oscar_backorders.exceptions import BackorderConfigurationError
     from oscar_backorders.payments.checkout import AuthoriseAtCheckoutMixin
     from oscar_backorders.payments.gateways import get_gateway
+    from oscar_backorders.payments.upfront import CHOICES
 
     messages: list[checks.CheckMessage] = []
+    at_checkout = backorder_settings.PAYMENT_AT_CHECKOUT
+    if at_checkout not in CHOICES:
+        messages.append(
+            checks.Error(
+                f"BACKORDERS_PAYMENT_AT_CHECKOUT is {at_checkout!r}; it must be one of "
+                + ", ".join(repr(choice) for choice in CHOICES)
+                + ".",
+                hint=(
+                    '"authorise" holds the order total until it ships; "capture_in_stock" '
+                    "captures what ships from stock at checkout and authorises the rest."
+                ),
+                id="oscar_backorders.E104",
+            )
+        )
     try:
         gateway = get_gateway()
     except BackorderConfigurationError as exc:
         return [
+            *messages,
             checks.Error(
                 str(exc),
                 hint="Point BACKORDERS_PAYMENT_GATEWAY at a PaymentGateway class.",
                 id="oscar_backorders.E101",
-            )
+            ),
         ]
     if gateway.name == "dummy" and not settings.DEBUG:
         messages.append(

@@ -24,7 +24,7 @@ from oscar_backorders.payments.abstract_models import (
     ReleaseKind,
     ReleaseStatus,
 )
-from oscar_backorders.payments.accounts import order_accounts, order_extras
+from oscar_backorders.payments.accounts import backordered_start, order_accounts, order_extras
 from oscar_backorders.payments.amounts import units_value
 from oscar_backorders.payments.authorise import (
     REFUNDED_EVENT,
@@ -74,7 +74,10 @@ def record_release(backorder_line: Any, quantity: int) -> Any | None:
             order_id=order.pk,
             line_id=line.pk,
         )
-    start = min(account.accounted, line.quantity - quantity)
+    if accounts.prepaid:
+        start = backordered_start(line, account, quantity)
+    else:
+        start = min(account.accounted, line.quantity - quantity)
     amount = units_value(line.line_price_incl_tax, line.quantity, start=start, count=quantity)
     # The last open units of the order cancelled before any shipment took the shipping charge:
     # the charge goes with them.

@@ -25,7 +25,7 @@ from oscar.core.loading import get_model
 
 from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
-from oscar_backorders.payments.accounts import order_accounts, order_extras
+from oscar_backorders.payments.accounts import backordered_start, order_accounts, order_extras
 from oscar_backorders.payments.amounts import units_value
 from oscar_backorders.payments.authorise import active_authorisation, idempotency_key
 from oscar_backorders.payments.capture import ShipmentResult, settle_capture
@@ -103,6 +103,15 @@ def plan_shipment(
             order_id=order_id,
         )
     accounts = order_accounts(order)
+    if accounts.checkout_open:
+        raise ShipmentRefused(
+            _(
+                "The payment taken at checkout for order %(number)s is not settled yet; retry "
+                "it before shipping."
+            )
+            % {"number": order.number},
+            order_id=order_id,
+        )
     amount = Decimal("0.00")
     backordered: dict[str, int] = {}
     units_left_after = 0
@@ -164,8 +173,13 @@ def plan_shipment(
                 order_id=order_id,
                 line_id=line_id,
             )
-        start = min(account.accounted, line.quantity - quantity)
-        amount += units_value(line.line_price_incl_tax, line.quantity, start=start, count=quantity)
+        if accounts.prepaid:
+            # The in-stock units were captured at checkout: only backordered units cost more.
+            start = backordered_start(line, account, from_backorder)
+            count = from_backorder
+        else:
+            start, count = min(account.accounted, line.quantity - quantity), quantity
+        amount += units_value(line.line_price_incl_tax, line.quantity, start=start, count=count)
     with_first = backorder_settings.PAYMENT_SHIPPING_CHARGE_WITH == "first"
     includes_shipping = not accounts.extras_taken and (with_first or units_left_after == 0)
     if includes_shipping:

@@ -130,3 +130,34 @@ def test_stripe_gateway_without_a_key_names_the_setting(settings):
 
     with pytest.raises(BackorderConfigurationError, match="BACKORDERS_STRIPE_SECRET_KEY"):
         StripeGateway()
+
+
+def test_in_stock_part_captured_at_checkout_on_stripe_and_the_rest_reauthorised(
+    strategy, today, stripe_gateway, run_on_commit, settings
+):
+    settings.BACKORDERS_PAYMENT_AT_CHECKOUT = "capture_in_stock"
+    product = stocked_product(num_in_stock=2, price=Decimal("10.00"))
+    other = stocked_product(num_in_stock=5, price=Decimal("4.50"))
+    order = place(basket_with(strategy, (product, 5), (other, 1)))
+
+    run_on_commit(authorise_order, order.pk, payment_token=stripe_card(stripe_gateway))
+
+    old, fresh = PaymentAuthorisation.objects.filter(order=order).order_by("pk")
+    assert (old.amount_captured, old.status) == (Decimal("24.50"), "replaced")
+    assert intent(stripe_gateway, old.reference).status == "succeeded"
+    assert (fresh.status, fresh.amount) == ("active", Decimal("30.00"))
+    main, plain = lines_of(order)
+    first = run_on_commit(ship, order.pk, {main.pk: 2, plain.pk: 1})
+    assert first.shipped and first.amount == 0
+    assert intent(stripe_gateway, fresh.reference).status == "requires_capture"
+
+    allocate(main, 3)
+    second = run_on_commit(ship, order.pk, {main.pk: 3})
+
+    assert second.shipped, second.error
+    assert second.amount == Decimal("30.00")
+    charges = [
+        stripe_gateway.client.v1.charges.retrieve(_charge_id(intent(stripe_gateway, a.reference)))
+        for a in (old, fresh)
+    ]
+    assert sum(c.amount - c.amount_refunded for c in charges) == 5450
