@@ -25,6 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from oscar.core.loading import get_model
 
 from oscar_backorders import admin_actions, charts, reports
@@ -164,7 +165,11 @@ def _authorisation_state(authorisations: list[Any]) -> str:
         parts.append(_("captured %(amount)s") % {"amount": _money(captured, currency)})
     if held:
         parts.append(
-            _("%(count)d capture(s) held (%(amount)s)")
+            ngettext(
+                "%(count)d capture held (%(amount)s)",
+                "%(count)d captures held (%(amount)s)",
+                held,
+            )
             % {"count": held, "amount": _money(held_amount, currency)}
         )
     return ", ".join(str(part) for part in parts)

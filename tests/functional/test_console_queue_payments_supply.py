@@ -89,7 +89,7 @@ def test_queue_query_count_is_constant_when_lines_have_authorisations_captures_a
     assert many == few
     page = response.content.decode()
     assert "authorised 24.00 GBP" in page
-    assert "1 capture(s) held (12.00 GBP)" in page
+    assert "1 capture held (12.00 GBP)" in page
     deep, response = queries_for(merchant, queue="all", p=15)
     assert deep == many + 1  # keys first, then the page (see QueuePaginator)
     assert len(response.context["cl"].result_list) == 50
@@ -103,12 +103,13 @@ def test_payment_state_reads_the_plugins_authorisation_when_the_order_has_one(to
     )
     old = authorise(line.order_id, status="replaced", captured="6.00", n=1)
     held_capture(old, amount="4.00")
+    held_capture(old, amount="5.00", sequence=2)
     authorise(line.order_id, days=3, amount="18.00", captured="0.00", n=2)
     line = BackorderLine.objects.get()
     deadline = timezone.localtime(timezone.now() + dt.timedelta(days=3))
     assert payment_state(line) == (
         f"authorised 18.00 GBP, capture by {deadline:%Y-%m-%d %H:%M}, captured 6.00 GBP, "
-        "1 capture(s) held (4.00 GBP)"
+        "2 captures held (9.00 GBP)"
     )
 
 
