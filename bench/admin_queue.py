@@ -62,6 +62,8 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
 
+    supplier = _payments_and_suppliers(BackorderLine)
+
     admin_user, _ = User.objects.get_or_create(
         username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
     )
@@ -78,6 +80,9 @@ def main() -> None:
         ("overdue (past promise)", queue, {"overdue": "promise"}),
         ("estimate within 7 days", queue, {"estimate": "week"}),
         ("partner filter", queue, {"line__partner__id__exact": str(some.line.partner_id)}),
+        ("supplier filter", queue, {"supplier": str(supplier.pk)}),
+        ("authorisation expiring within 3 days", queue, {"authorisation": "3"}),
+        ("authorisation expired", queue, {"authorisation": "expired"}),
         ("search order number", queue, {"queue": "all", "q": some.order.number}),
         ("search SKU", queue, {"queue": "all", "q": some.line.partner_sku}),
         ("search email", queue, {"queue": "all", "q": "guest4242@example.com"}),
@@ -111,6 +116,50 @@ def main() -> None:
             f"| {name} | {statistics.median(timings):.0f} | {max(timings):.0f} "
             f"| {len(executed)} | {rows} |"
         )
+
+
+def _payments_and_suppliers(BackorderLine) -> object:
+    """One supplier per stock record (suppliers of 5 records each) and one authorisation per
+    order, deadlines spread over the next 30 days (a tenth already past), so the payment column
+    and the supplier / authorisation filters have data. Created once, like the lines."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from oscar.core.loading import get_model
+
+    Supplier = get_model("oscar_backorders", "Supplier")
+    SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
+    PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+    if not Supplier.objects.exists():
+        records = sorted(set(BackorderLine.objects.values_list("stockrecord_id", flat=True)))
+        suppliers = Supplier.objects.bulk_create(
+            Supplier(name=f"Supplier {n}", code=f"bench-supplier-{n}")
+            for n in range((len(records) + 4) // 5)
+        )
+        SupplierStockRecord.objects.bulk_create(
+            SupplierStockRecord(supplier=suppliers[n // 5], stockrecord_id=record)
+            for n, record in enumerate(records)
+        )
+    if not PaymentAuthorisation.objects.exists():
+        now = timezone.now()
+        PaymentAuthorisation.objects.bulk_create(
+            (
+                PaymentAuthorisation(
+                    order_id=order_id,
+                    gateway="bench",
+                    reference=f"bench-{order_id}",
+                    currency="GBP",
+                    amount=Decimal("12.00"),
+                    expires_at=now + dt.timedelta(hours=(n % 33) * 24 - 72),
+                )
+                for n, order_id in enumerate(
+                    BackorderLine.objects.values_list("order_id", flat=True)
+                )
+            ),
+            batch_size=5000,
+        )
+    return Supplier.objects.order_by("pk").first()
 
 
 if __name__ == "__main__":

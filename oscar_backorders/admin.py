@@ -9,21 +9,23 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+from decimal import Decimal
 from importlib import import_module
 from typing import Any
 
 from django import forms
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from oscar.core.loading import get_model
 
 from oscar_backorders import admin_actions, charts, reports
@@ -35,6 +37,9 @@ BackorderLine = get_model("oscar_backorders", "BackorderLine")
 BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
 StockRecord = get_model("partner", "StockRecord")
 Partner = get_model("partner", "Partner")
+PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+Supplier = get_model("oscar_backorders", "Supplier")
+SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
 
 
 class BackorderPolicyInline(admin.StackedInline):
@@ -109,14 +114,79 @@ class BackorderEventInline(admin.TabularInline):
 # --- Merchant console: the backorder queue, its actions and reports ---
 
 
+CENTS = Decimal("0.01")
+#: Authorisation statuses that still stand for the order's money (not closed, not replaced).
+CURRENT_AUTHORISATION = ("active", "needs_customer", "expired")
+#: Of those, the ones whose capture deadline still matters.
+HOLDING_AUTHORISATION = ("active", "needs_customer")
+
+
+def authorisations_prefetch() -> Prefetch:
+    """The orders' payment authorisations with their held captures summed: one query per page."""
+    return Prefetch(
+        "order__backorder_authorisations",
+        queryset=PaymentAuthorisation._default_manager.annotate(
+            held_captures=Count("captures", filter=Q(captures__status="failed")),
+            held_amount=Sum("captures__amount", filter=Q(captures__status="failed")),
+        ).order_by("-pk"),
+    )
+
+
+def _money(amount: Any, currency: str) -> str:
+    return f"{Decimal(amount).quantize(CENTS)} {currency}"
+
+
+def _authorisation_state(authorisations: list[Any]) -> str:
+    """The plugin's own summary: authorised, capture deadline, captured so far, held captures."""
+    current = next((a for a in authorisations if a.status in CURRENT_AUTHORISATION), None)
+    shown = current or authorisations[0]
+    currency = shown.currency
+    captured = sum(a.amount_captured for a in authorisations)
+    held, held_amount = 0, 0
+    for authorisation in authorisations:
+        if not hasattr(authorisation, "held_captures"):  # not loaded by the queue's prefetch
+            authorisation.held_captures, authorisation.held_amount = (
+                authorisation.captures.filter(status="failed")
+                .aggregate(count=Count("pk"), amount=Sum("amount"))
+                .values()
+            )
+        held += authorisation.held_captures or 0
+        held_amount += authorisation.held_amount or 0
+    parts = [_("authorised %(amount)s") % {"amount": _money(shown.amount, currency)}]
+    if shown.expires_at and shown.status in HOLDING_AUTHORISATION:
+        deadline = timezone.localtime(shown.expires_at)
+        if deadline < timezone.now():
+            parts.append(_("expired %(date)s") % {"date": f"{deadline:%Y-%m-%d}"})
+        else:
+            parts.append(_("capture by %(date)s") % {"date": f"{deadline:%Y-%m-%d %H:%M}"})
+    elif current is None or shown.status not in HOLDING_AUTHORISATION:
+        parts.append(shown.get_status_display())
+    if captured:
+        parts.append(_("captured %(amount)s") % {"amount": _money(captured, currency)})
+    if held:
+        parts.append(
+            ngettext(
+                "%(count)d capture held (%(amount)s)",
+                "%(count)d captures held (%(amount)s)",
+                held,
+            )
+            % {"count": held, "amount": _money(held_amount, currency)}
+        )
+    return ", ".join(str(part) for part in parts)
+
+
 def payment_state(backorder_line: Any) -> str:
     """What the shop knows of the money behind a backordered line's order, in a few words.
 
-    Reads Oscar's payment sources of the order (prefetched by the queue, so no query per row):
-    authorised (``amount_allocated``), captured (``amount_debited``), refunded. Returns "—" when
-    the order has no payment data. The payments module can replace this with its own
-    authorisation/deadline/capture summary without touching the queue.
+    When the plugin's payments module authorised the order, its own :class:`PaymentAuthorisation`
+    says it all: amount authorised, capture deadline (or that it expired), captured so far and
+    captures held because they failed. Otherwise Oscar's payment sources of the order: authorised
+    (``amount_allocated``), captured (``amount_debited``), refunded. Both are prefetched by the
+    queue (one query each per page, never one per row). "—" when the order has no payment data.
     """
+    authorisations = list(backorder_line.order.backorder_authorisations.all())
+    if authorisations:
+        return _authorisation_state(authorisations)
     sources = list(backorder_line.order.sources.all())
     if not sources:
         return "—"
@@ -130,6 +200,72 @@ def payment_state(backorder_line: Any) -> str:
     if refunded:
         parts.append(_("refunded %(amount)s") % {"amount": f"{refunded} {currency}"})
     return ", ".join(str(part) for part in parts)
+
+
+class SupplierFilter(admin.SimpleListFilter):
+    """Lines whose stock record the chosen supplier supplies (any of its suppliers)."""
+
+    title = _("supplier")
+    parameter_name = "supplier"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            (str(pk), name)
+            for pk, name in Supplier._default_manager.order_by("name").values_list("pk", "name")
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() is None:
+            return queryset
+        if not self.value().isdigit():
+            messages.error(request, _("There is no supplier %(value)s.") % {"value": self.value()})
+            return queryset.none()
+        records = SupplierStockRecord._default_manager.filter(supplier_id=int(self.value()))
+        return queryset.filter(stockrecord_id__in=records.values("stockrecord_id"))
+
+
+class AuthorisationExpiringFilter(admin.SimpleListFilter):
+    """Lines whose order's payment authorisation expires soon, or already has.
+
+    ``?authorisation=N`` (any whole number of days from 0 to 365) also works in the URL.
+    """
+
+    title = _("authorisation expiring")
+    parameter_name = "authorisation"
+    EXPIRED = "expired"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            (self.EXPIRED, _("Already expired")),
+            ("1", _("Within 1 day")),
+            ("3", _("Within 3 days")),
+            ("7", _("Within 7 days")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        value = self.value()
+        if value is None:
+            return queryset
+        now = timezone.now()
+        authorisations = PaymentAuthorisation._default_manager
+        if value == self.EXPIRED:
+            expired = authorisations.filter(
+                Q(status="expired") | Q(status__in=HOLDING_AUTHORISATION, expires_at__lt=now)
+            )
+            return queryset.filter(order_id__in=expired.values("order_id"))
+        if not value.isdigit() or int(value) > 365:
+            messages.error(
+                request,
+                _("Authorisation expiring: give a number of days from 0 to 365, not %(value)s.")
+                % {"value": value},
+            )
+            return queryset.none()
+        due = authorisations.filter(
+            status__in=HOLDING_AUTHORISATION,
+            expires_at__gte=now,
+            expires_at__lt=now + dt.timedelta(days=int(value)),
+        )
+        return queryset.filter(order_id__in=due.values("order_id"))
 
 
 class QueueStatusFilter(admin.SimpleListFilter):
@@ -280,6 +416,8 @@ class BackorderLineAdmin(admin.ModelAdmin):
         OverdueFilter,
         EstimateRangeFilter,
         "line__partner",
+        SupplierFilter,
+        AuthorisationExpiringFilter,
         "is_preorder",
         "estimate_source",
     )
@@ -313,8 +451,13 @@ class BackorderLineAdmin(admin.ModelAdmin):
     fields = readonly_fields
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        # One extra query per page for the payment column, never one per row.
-        return super().get_queryset(request).prefetch_related("order__sources")
+        # Two extra queries per page for the payment column (sources, authorisations), never one
+        # per row.
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("order__sources", authorisations_prefetch())
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: Any, search_term: str
@@ -457,6 +600,7 @@ class BackorderLineAdmin(admin.ModelAdmin):
         over_time, aging = tables["over_time"], tables["aging"]
         fills = tables["fill_rate"]
         by_product = tables["accuracy_by_product"]
+        by_supplier = tables["accuracy_by_supplier"]
         charts_by_table = {
             "over_time": charts.column_chart(
                 [row["week"].strftime("%d %b") for row in over_time],
@@ -481,6 +625,14 @@ class BackorderLineAdmin(admin.ModelAdmin):
                 [row["on_time"] for row in by_product],
                 [row["late"] for row in by_product],
                 title=str(_("Units shipped by the promised date")),
+                good_label=str(_("on time")),
+                bad_label=str(_("late")),
+            ),
+            "accuracy_by_supplier": charts.split_bar_chart(
+                [row["supplier"] for row in by_supplier],
+                [row["on_time"] for row in by_supplier],
+                [row["late"] for row in by_supplier],
+                title=str(_("Units shipped by the promised date, by supplier")),
                 good_label=str(_("on time")),
                 bad_label=str(_("late")),
             ),

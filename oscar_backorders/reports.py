@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, DateField, Q, Sum, Value, When
+from django.db.models import Case, Count, DateField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -71,6 +71,8 @@ class ShipmentFact:
     promised: datetime.date
     shipped_on: datetime.date
     quantity: int
+    #: The stock record's supplier (its preferred one, else the first recorded); "" when none.
+    supplier: str = ""
 
 
 # --- pure aggregation ---------------------------------------------------------------------------
@@ -193,18 +195,21 @@ def fill_rate(facts: Iterable[LineFact]) -> list[dict[str, Any]]:
 
 
 def promise_accuracy(shipments: Iterable[ShipmentFact], *, by: str) -> list[dict[str, Any]]:
-    """Shipped units that left by the date promised at checkout, grouped ``by`` product or partner.
+    """Shipped units that left by the date promised at checkout, grouped ``by`` product, partner
+    or supplier (units of stock records without a supplier under "No supplier").
 
     ``accuracy`` is the percentage of units on time; ``average_days_late`` averages, over late
     units, how many days after the promise they shipped.
     """
-    if by not in ("product", "partner"):
-        raise ValueError(f"promise_accuracy groups by 'product' or 'partner', not {by!r}")
+    if by not in ("product", "partner", "supplier"):
+        raise ValueError(
+            f"promise_accuracy groups by 'product', 'partner' or 'supplier', not {by!r}"
+        )
     groups: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"shipped": 0, "on_time": 0, "late": 0, "days_late": 0}
     )
     for shipment in shipments:
-        row = groups[getattr(shipment, by)]
+        row = groups[getattr(shipment, by) or (str(_("No supplier")) if by == "supplier" else "")]
         row["shipped"] += shipment.quantity
         late_by = (shipment.shipped_on - shipment.promised).days
         if late_by > 0:
@@ -317,25 +322,38 @@ def line_facts(
 def shipment_facts(
     *, shipped_since: datetime.date | None = None, shipped_until: datetime.date | None = None
 ) -> Iterator[ShipmentFact]:
-    """Recorded shipments of backordered units as :class:`ShipmentFact`, summed per line and day."""
+    """Recorded shipments of backordered units as :class:`ShipmentFact`, summed per line and day.
+
+    The supplier is the line's stock record's preferred supplier (else the first recorded), read
+    in a subquery so a stock record with several suppliers still counts its units once.
+    """
     BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
+    SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
     qs = BackorderEvent._default_manager.filter(kind=BackorderEventKind.SHIPPED)
     qs = _in_days(qs, shipped_since, shipped_until)
+    supplier = (
+        SupplierStockRecord._default_manager.filter(
+            stockrecord_id=OuterRef("backorder_line__stockrecord_id")
+        )
+        .order_by("-is_preferred", "pk")
+        .values("supplier__name")[:1]
+    )
     group = [
         "backorder_line__line__title",
         "backorder_line__line__partner_name",
         "backorder_line__promised_date",
         "shipped_on",
+        "supplier_name",
     ]
     rows = (
         qs.order_by()
-        .annotate(shipped_on=TruncDate("date_created"))
+        .annotate(shipped_on=TruncDate("date_created"), supplier_name=Subquery(supplier))
         .values(*group)
         .annotate(units=Sum("quantity"))
         .values_list(*group, "units")
     )
-    for product, partner, promised, shipped_on, quantity in rows.iterator(chunk_size=5000):
-        yield ShipmentFact(product, partner, promised, shipped_on, quantity or 0)
+    for product, partner, promised, shipped_on, name, quantity in rows.iterator(chunk_size=5000):
+        yield ShipmentFact(product, partner, promised, shipped_on, quantity or 0, name or "")
 
 
 # --- tables: columns for the page and the CSV export --------------------------------------------
@@ -394,6 +412,17 @@ TABLES: dict[str, tuple[Any, list[tuple[str, Any]]]] = {
             ("average_days_late", _("average days late")),
         ],
     ),
+    "accuracy_by_supplier": (
+        _("Promise accuracy by supplier"),
+        [
+            ("supplier", _("supplier")),
+            ("shipped", _("units shipped")),
+            ("on_time", _("by the promised date")),
+            ("late", _("late")),
+            ("accuracy", _("on time (%)")),
+            ("average_days_late", _("average days late")),
+        ],
+    ),
 }
 
 
@@ -415,6 +444,7 @@ def build_tables(
         "fill_rate": fill_rate(created),
         "accuracy_by_product": promise_accuracy(shipped, by="product"),
         "accuracy_by_partner": promise_accuracy(shipped, by="partner"),
+        "accuracy_by_supplier": promise_accuracy(shipped, by="supplier"),
     }
 
 

@@ -15,10 +15,12 @@ from oscar.test.factories import PartnerFactory, UserFactory
 from oscar_backorders import services
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
+from tests.supply_factories import SupplierFactory
 
 pytestmark = pytest.mark.django_db
 
 BackorderLine = get_model("oscar_backorders", "BackorderLine")
+SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
 REPORTS = "admin:oscar_backorders_backorderline_reports"
 CSV = "admin:oscar_backorders_backorderline_report_csv"
 
@@ -61,7 +63,7 @@ def test_reports_page_draws_charts_and_tables_when_there_is_history(merchant, hi
     response = merchant.get(reverse(REPORTS))
     assert response.status_code == 200
     page = response.content.decode()
-    assert page.count("<svg") >= 4 + 1  # four charts, plus the admin's own icon sprite
+    assert page.count("<svg") >= 5 + 1  # five charts, plus the admin's own icon sprite
     for title in (
         "Backorders over time",
         "Aging of open backorders",
@@ -69,6 +71,8 @@ def test_reports_page_draws_charts_and_tables_when_there_is_history(merchant, hi
         "Fill rate",
         "Promise accuracy by product",
         "Promise accuracy by partner",
+        "Promise accuracy by supplier",
+        "Units shipped by the promised date, by supplier",
     ):
         assert title in page
     assert 'src="http' not in page  # nothing loaded from the network
@@ -119,6 +123,26 @@ def test_promise_accuracy_csv_counts_late_units_by_product(merchant, history):
         ],
         ["Kettle", "3", "2", "1", "66.7", "2.0"],
     ]
+
+
+def test_promise_accuracy_csv_counts_late_units_by_preferred_supplier(merchant, history):
+    first, second, _third = history
+    kettle_record = first.stockrecord
+    SupplierStockRecord.objects.create(
+        supplier=SupplierFactory(name="Spare Co"), stockrecord=kettle_record
+    )
+    SupplierStockRecord.objects.create(
+        supplier=SupplierFactory(name="Kettle Works"), stockrecord=kettle_record, is_preferred=True
+    )
+    rows = read_csv(merchant.get(reverse(CSV, args=["accuracy_by_supplier"])))
+    assert rows[0][0] == "supplier"
+    # counted once, under the preferred supplier, however many suppliers the record has
+    assert rows[1:] == [["Kettle Works", "3", "2", "1", "66.7", "2.0"]]
+
+
+def test_promise_accuracy_by_supplier_names_units_without_a_supplier(merchant, history):
+    rows = read_csv(merchant.get(reverse(CSV, args=["accuracy_by_supplier"])))
+    assert rows[1:] == [["No supplier", "3", "2", "1", "66.7", "2.0"]]
 
 
 def test_value_waiting_and_aging_csv_count_only_open_units(merchant, history):

@@ -168,8 +168,34 @@ def test_promise_accuracy_counts_units_shipped_by_the_promise_and_average_latene
 
 
 def test_promise_accuracy_refuses_an_unknown_grouping():
-    with pytest.raises(ValueError, match="'supplier'"):
-        promise_accuracy([], by="supplier")
+    with pytest.raises(ValueError, match="'warehouse'"):
+        promise_accuracy([], by="warehouse")
+
+
+def test_promise_accuracy_groups_by_supplier_when_asked_and_names_units_without_one():
+    promised = D(2026, 11, 10)
+    shipments = [
+        ShipmentFact("Kettle", "Acme", promised, D(2026, 11, 10), 2, "Kettle Works"),
+        ShipmentFact("Toaster", "Acme", promised, D(2026, 11, 14), 2, "Kettle Works"),  # 4 late
+        ShipmentFact("Apron", "Bolt", promised, D(2026, 11, 12), 3, "Linen & Co"),  # 2 late
+        ShipmentFact("Mug", "Bolt", promised, D(2026, 11, 9), 1),  # no supplier, on time
+    ]
+    rows = promise_accuracy(shipments, by="supplier")
+    assert [(r["supplier"], r["shipped"], r["on_time"], r["late"]) for r in rows] == [
+        ("Kettle Works", 4, 2, 2),
+        ("Linen & Co", 3, 0, 3),
+        ("No supplier", 1, 1, 0),
+    ]
+    assert [(r["accuracy"], r["average_days_late"]) for r in rows] == [
+        (50.0, 4.0),
+        (0.0, 2.0),
+        (100.0, None),
+    ]
+
+
+def test_shipment_fact_has_no_supplier_when_not_given():
+    fact = ShipmentFact("Kettle", "Acme", D(2026, 11, 10), D(2026, 11, 10), 1)
+    assert fact.supplier == ""
 
 
 def test_table_as_rows_orders_columns_and_blanks_missing_values():
