@@ -6,10 +6,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+# The admin too speaks the visitor's language (/nl/admin/…); /admin/ is the default language.
 urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
     path("backorders/", include("oscar_backorders.urls")),
     path("", include(apps.get_app_config("oscar").urls[0])),
     prefix_default_language=False,
