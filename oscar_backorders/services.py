@@ -195,23 +195,7 @@ def allocate_units(
     The caller (restock allocation) has established, under the stock record's lock, that the
     stock exists; this records it on the line. Sends ``backorder_allocated`` after commit.
     """
-    line = _lock_one(backorder_line_id)
-    _check_quantity(quantity, most=line.quantity_waiting, what=_("units are waiting"))
-    line.quantity_allocated += quantity
-    _save(line, ["quantity_allocated"])
-    _event(
-        line,
-        BackorderEventKind.ALLOCATED,
-        quantity=quantity,
-        reason=reason[:255],
-        actor=actor if getattr(actor, "pk", None) else None,
-    )
-    transaction.on_commit(
-        lambda: signals.backorder_allocated.send(
-            sender=type(line), backorder_line=line, quantity=quantity
-        )
-    )
-    return line
+    return allocate_units_bulk({backorder_line_id: quantity}, reason=reason, actor=actor)[0]
 
 
 @transaction.atomic
