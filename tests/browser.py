@@ -1,8 +1,8 @@
 """Fixtures for browser tests: the sandbox shop on a free port, and Debian's Chromium.
 
 ``sandbox`` migrates a fresh SQLite database in a temporary directory, loads the demo catalogue
-and serves the sandbox with ``runserver`` on a free port of 127.0.0.1 (single-threaded: one
-browser at a time). It reads, from the sandbox itself, what each demo product's availability
+and serves the sandbox with ``runserver`` on a free port of 127.0.0.1 (threaded: Chromium opens
+connections ahead of use). It reads, from the sandbox itself, what each demo product's availability
 message says today, so journeys can assert the exact text, date included.
 
 ``browser_page`` is a Playwright page in headless Chromium (``/usr/bin/chromium``, or
@@ -140,7 +140,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     port = _free_port()
     log = (var / "runserver.log").open("w")
     server = subprocess.Popen(
-        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],
+        # Threaded: a single-threaded server blocks on a connection Chromium opened ahead of
+        # time and never used, stalling every other request until it times out.
+        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
         env=env,
         cwd=ROOT,
         stdout=log,
