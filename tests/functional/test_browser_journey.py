@@ -66,9 +66,14 @@ def test_guest_sees_the_estimate_at_every_step_when_buying_stock_and_a_backorder
     page.get_by_role("link", name="Proceed to checkout").click()
     # Oscar's gateway page: continue as a guest. Its own form, not the header's search or
     # language forms, and wait for the navigation the click starts (the machine may be busy).
+    # Wait for the page's scripts first: run late, they reset the chosen option, and the browser
+    # then refuses to submit the form for want of a password.
+    page.wait_for_url(re.compile(r"/checkout/"))
+    page.wait_for_load_state("networkidle")
     gateway = page.locator("form:has(#id_username)")
     gateway.locator("#id_username").fill(GUEST_EMAIL)
     gateway.locator("input[name=options][value=anonymous]").check()
+    assert gateway.locator("input[name=options][value=anonymous]").is_checked()
     with page.expect_navigation(url=re.compile(r"/checkout/shipping-address/"), timeout=60_000):
         gateway.locator("button[type=submit]").click()
     form = page.locator("#new_shipping_address")
