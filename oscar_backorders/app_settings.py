@@ -53,7 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "ALTERNATIVES_CACHE_SECONDS": 300,
     # --- payments ---
     # Dotted path of the payment gateway class (see oscar_backorders/payments/gateways/base.py).
-    "PAYMENT_GATEWAY": "oscar_backorders.payments.gateways.dummy.DummyGateway",
+    # None (the default): pay-when-it-ships is off and the shop's checkout pays as it always did.
+    "PAYMENT_GATEWAY": None,
     # Days an authorisation stays capturable when the provider's answer does not say.
     "PAYMENT_AUTHORISATION_VALIDITY_DAYS": 7,
     # Re-authorise this many hours before an authorisation's capture deadline.

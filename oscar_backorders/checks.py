@@ -49,3 +49,26 @@ def check_integration(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.urls)
+def check_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The plugin's customer pages (and the links in its emails) need its URLconf included."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("oscar_backorders:ships-later")
+    except NoReverseMatch:
+        return [
+            checks.Error(
+                "The plugin's URLs are not included in the shop's URLconf, so its pages "
+                "(ships later, cancelling waiting units, answers to delay emails, confirming "
+                "payment) and the links in its emails do not work.",
+                hint=(
+                    f"Add path(\"backorders/\", include(\"oscar_backorders.urls\")) to "
+                    f"{settings.ROOT_URLCONF}.urlpatterns (README, \"Install in a shop\")."
+                ),
+                id="oscar_backorders.E130",
+            )
+        ]
+    return []

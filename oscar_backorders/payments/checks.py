@@ -8,12 +8,21 @@ from django.conf import settings
 from django.core import checks
 
 
+def _under_test_runner() -> bool:
+    """Django's test environment is set up (it swaps in the in-memory outbox): a shop's own tests
+    run with DEBUG off, and the test gateway is what they are meant to use."""
+    from django.core import mail
+
+    return hasattr(mail, "outbox")
+
+
 @checks.register()
 def check_payments(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from oscar.core.loading import get_class
 
     from oscar_backorders.app_settings import backorder_settings
     from oscar_backorders.exceptions import BackorderConfigurationError
+    from oscar_backorders.loading import own_handle_payment
     from oscar_backorders.payments.checkout import AuthoriseAtCheckoutMixin
     from oscar_backorders.payments.gateways import get_gateway
     from oscar_backorders.payments.upfront import CHOICES
@@ -33,6 +42,9 @@ def check_payments(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="oscar_backorders.E104",
             )
         )
+    if not backorder_settings.PAYMENT_GATEWAY:
+        # Pay-when-it-ships is off: the shop's checkout pays as it always did.
+        return messages
     try:
         gateway = get_gateway()
     except BackorderConfigurationError as exc:
@@ -44,18 +56,39 @@ def check_payments(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="oscar_backorders.E101",
             ),
         ]
-    if gateway.name == "dummy" and not settings.DEBUG:
+    if gateway.name == "dummy" and not settings.DEBUG and not _under_test_runner():
         messages.append(
-            checks.Warning(
-                "The test payment gateway is active: no money is ever taken.",
+            checks.Error(
+                "BACKORDERS_PAYMENT_GATEWAY is the test gateway, which never takes money, and "
+                "DEBUG is off.",
                 hint=(
                     "Set BACKORDERS_PAYMENT_GATEWAY to a real provider, e.g. "
-                    '"oscar_backorders.payments.gateways.stripe.StripeGateway".'
+                    '"oscar_backorders.payments.gateways.stripe.StripeGateway", or remove it to '
+                    "leave payments to the shop's own checkout."
                 ),
-                id="oscar_backorders.W101",
+                id="oscar_backorders.E121",
             )
         )
-    if not issubclass(get_class("checkout.views", "PaymentDetailsView"), AuthoriseAtCheckoutMixin):
+    view = get_class("checkout.views", "PaymentDetailsView")
+    if issubclass(view, AuthoriseAtCheckoutMixin):
+        return messages
+    own = own_handle_payment(view)
+    if own is not None:
+        messages.append(
+            checks.Error(
+                f"Pay-when-it-ships is on (BACKORDERS_PAYMENT_GATEWAY), but the shop's "
+                f"PaymentDetailsView takes payment in its own handle_payment "
+                f"({own.__module__}.{own.__qualname__}); the plugin does not replace it.",
+                hint=(
+                    "Either remove BACKORDERS_PAYMENT_GATEWAY and keep the shop's own payment, or "
+                    "compose oscar_backorders.payments.checkout.AuthoriseAtCheckoutMixin in front "
+                    "of your PaymentDetailsView and drop its handle_payment (README, "
+                    '"Shops that forked checkout").'
+                ),
+                id="oscar_backorders.E120",
+            )
+        )
+    else:
         messages.append(
             checks.Warning(
                 "The checkout does not authorise through the plugin, so orders cannot be "

@@ -173,6 +173,8 @@ OSCAR_ORDER_STATUS_PIPELINE = {
 # oscar_backorders: shop-wide defaults (partners and stock records can override them).
 BACKORDERS_DEFAULT_MODE = "off"
 BACKORDERS_DEFAULT_LEAD_TIME_DAYS = 10
+# Pay when it ships (opt-in): the sandbox uses the test gateway, which never takes real money.
+BACKORDERS_PAYMENT_GATEWAY = "oscar_backorders.payments.gateways.dummy.DummyGateway"
 # Notifications: the merchant's digest goes to MANAGERS; links point at the local server.
 MANAGERS = [("Sandbox merchant", "merchant@example.com")]
 BACKORDERS_LINK_SCHEME = "http"

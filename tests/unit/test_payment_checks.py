@@ -1,6 +1,7 @@
 import pytest
 from django.core import checks
 
+from oscar_backorders.payments import checks as payment_checks
 from oscar_backorders.payments.checks import check_payments
 from oscar_backorders.payments.gateways import reset_gateway_cache
 
@@ -16,13 +17,25 @@ def ids(messages):
     return [message.id for message in messages]
 
 
-def test_test_gateway_in_production_is_warned_about(settings):
+def test_test_gateway_with_debug_off_is_an_error_outside_tests(settings, monkeypatch):
     settings.DEBUG = False
-    assert ids(check_payments()) == ["oscar_backorders.W101"]
+    monkeypatch.setattr(payment_checks, "_under_test_runner", lambda: False)
+    [message] = check_payments()
+    assert message.id == "oscar_backorders.E121"
+    assert message.level == checks.ERROR
+    assert "BACKORDERS_PAYMENT_GATEWAY" in message.hint
 
 
-def test_test_gateway_in_development_is_fine(settings):
+def test_test_gateway_is_fine_for_a_shops_own_tests_and_in_development(settings):
+    settings.DEBUG = False  # a test runner turns DEBUG off; the test gateway is for tests
+    assert check_payments() == []
     settings.DEBUG = True
+    assert check_payments() == []
+
+
+def test_nothing_is_checked_when_the_shop_did_not_opt_into_pay_when_it_ships(settings):
+    settings.BACKORDERS_PAYMENT_GATEWAY = None
+    settings.DEBUG = False
     assert check_payments() == []
 
 

@@ -32,9 +32,23 @@ def _build(path: str) -> PaymentGateway:
     return gateway
 
 
+def payments_enabled() -> bool:
+    """Whether the shop opted into pay-when-it-ships (``BACKORDERS_PAYMENT_GATEWAY`` is set)."""
+    return bool(backorder_settings.PAYMENT_GATEWAY)
+
+
 def get_gateway() -> PaymentGateway:
-    """The shop's gateway (``BACKORDERS_PAYMENT_GATEWAY``), built once per setting value."""
-    return _build(backorder_settings.PAYMENT_GATEWAY)
+    """The shop's gateway (``BACKORDERS_PAYMENT_GATEWAY``), built once per setting value.
+
+    Raises :class:`BackorderConfigurationError` when pay-when-it-ships is off (no gateway set).
+    """
+    path = backorder_settings.PAYMENT_GATEWAY
+    if not path:
+        raise BackorderConfigurationError(
+            "Pay-when-it-ships is off: BACKORDERS_PAYMENT_GATEWAY is not set, so the plugin "
+            "neither authorises nor captures payments."
+        )
+    return _build(path)
 
 
 def reset_gateway_cache() -> None:
