@@ -4,13 +4,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) sandbox/manage.py
 
-.PHONY: venv sandbox sandbox-setup test lint bench messages clean
+.PHONY: venv sandbox sandbox-setup test oscar-suite lint bench messages clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,sandbox,postgres,redis]"
+	$(PY) -m pip install --quiet -e ".[test,sandbox,postgres,redis,oscar-suite]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -27,9 +27,19 @@ sandbox: sandbox-setup
 	$(PY) sandbox/run.py
 
 ## Set up and run the whole test suite (what .ci/run calls): SQLite, then a throwaway
-## PostgreSQL + Redis started and stopped by tests/run_suite.py. Extra pytest args: ARGS="-x".
+## PostgreSQL + Redis started and stopped by tests/run_suite.py, then django-oscar's own suite
+## with the plugin installed (as make oscar-suite; only when no ARGS are given).
+## Extra pytest args for the project's suite: ARGS="-x".
 test: venv
 	$(PY) tests/run_suite.py $(ARGS)
+
+## django-oscar's own test suite with the plugin installed exactly as README says (on a throwaway
+## PostgreSQL). OSCAR_TESTS: the tests/ folder of a django-oscar checkout (default: the copy in
+## ../shared/oscar-tests/tests). OSCAR_SUITE_ARGS="--plain" runs plain Oscar for the baseline,
+## "--sqlite" runs on SQLite; pytest args go after "--".
+OSCAR_TESTS ?= $(abspath ../shared/oscar-tests/tests)
+oscar-suite: venv
+	$(PY) tests/integrator/run_oscar_suite.py $(OSCAR_SUITE_ARGS) $(OSCAR_TESTS)
 
 lint: venv
 	$(PY) -m ruff check .

@@ -65,8 +65,8 @@ def check_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessa
                 "(ships later, cancelling waiting units, answers to delay emails, confirming "
                 "payment) and the links in its emails do not work.",
                 hint=(
-                    f"Add path(\"backorders/\", include(\"oscar_backorders.urls\")) to "
-                    f"{settings.ROOT_URLCONF}.urlpatterns (README, \"Install in a shop\")."
+                    f'Add path("backorders/", include("oscar_backorders.urls")) to '
+                    f'{settings.ROOT_URLCONF}.urlpatterns (README, "Install in a shop").'
                 ),
                 id="oscar_backorders.E130",
             )

@@ -14,6 +14,10 @@ Where PostgreSQL or Redis binaries are missing, pass 2 runs without them and the
 them are skipped with a message saying what to install; with the environment variable ``CI`` set
 their absence fails the run instead (see ``tests/markers.py``).
 
+Pass 3: django-oscar's own test suite with the plugin installed as README says
+(``integrator/run_oscar_suite.py``; ``OSCAR_TESTS`` or ``../shared/oscar-tests/tests``), only
+when no extra arguments are given.
+
 Extra arguments go to both pytest runs: ``python tests/run_suite.py -x -k placement``.
 """
 
@@ -198,6 +202,15 @@ def main(argv: list[str]) -> int:
                 # Without PostgreSQL only the tests that need it are left; run them so the
                 # summary says clearly that they were skipped and why.
                 results["postgres"] = pytest(["-m", "postgres or redis", *argv], env)
+
+    if argv:
+        say("django-oscar's own suite: not run (arguments were given; run make oscar-suite)")
+    else:
+        from integrator.run_oscar_suite import main as oscar_suite
+
+        results["oscar-suite"] = oscar_suite(
+            [os.environ.get("OSCAR_TESTS", "")] if os.environ.get("OSCAR_TESTS") else []
+        )
 
     minutes = (time.monotonic() - started) / 60
     say(

@@ -33,7 +33,9 @@ DEFAULT_PATH = ROOT.parent / "shared" / "oscar-tests" / "tests"
 
 
 def _arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    ours, pytest_args = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    ours, pytest_args = (
+        (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    )
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("path", nargs="?", default=os.environ.get("OSCAR_TESTS") or DEFAULT_PATH)
     parser.add_argument("--plain", action="store_true", help="Oscar's settings, no plugin")
@@ -41,7 +43,9 @@ def _arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     return parser.parse_args(ours), pytest_args
 
 
-def _pytest(workdir: Path, args: argparse.Namespace, database_url: str | None, extra: list[str]) -> int:
+def _pytest(
+    workdir: Path, args: argparse.Namespace, database_url: str | None, extra: list[str]
+) -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BACKORDERS_", "DJANGO_"))}
     # Oscar's package ``tests`` first, then this folder (the settings module), then the project.
     env["PYTHONPATH"] = os.pathsep.join([str(workdir), str(HERE), str(ROOT)])

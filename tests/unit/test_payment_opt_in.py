@@ -18,7 +18,6 @@ class ShopPaymentDetailsView(OscarPaymentDetailsView):
         raise AssertionError("not called here")
 
 
-
 def _load_with_delegate(view):
     """What the plugin's loader returns for PaymentDetailsView when the shop's loader gives ``view``."""
     original = loading._delegate
