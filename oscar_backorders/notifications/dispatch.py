@@ -33,6 +33,7 @@ from oscar.core.loading import get_class, get_model
 from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.notifications import content
 from oscar_backorders.notifications.abstract_models import NoticeKind, NoticeStatus
+from oscar_backorders.notifications.email_types import ensure_email_types
 from oscar_backorders.notifications.notices import EMAIL_CODES, retry_delay
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def _locked(notice_id: int) -> Any | None:
 def render(notice: Any) -> dict[str, str] | None:
     """Subject, text and HTML of the notice in its language, or ``None`` if nothing to tell."""
     Dispatcher = get_class("communication.utils", "Dispatcher")
+    ensure_email_types()
     with translation.override(notice.language or settings.LANGUAGE_CODE):
         context = content.build(notice)
         if context is None:

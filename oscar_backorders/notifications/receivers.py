@@ -90,39 +90,10 @@ def record_reorder_point(
     )
 
 
-def install_email_types() -> None:
-    """Create the plugin's ``CommunicationEventType`` rows (empty: the file templates apply).
-
-    They make the emails show up in Oscar's dashboard, where a merchant can override them.
-    """
-    from django.utils.translation import gettext as _
-
-    from oscar_backorders.notifications.notices import EMAIL_CODES
-
-    CommunicationEventType = get_model("communication", "CommunicationEventType")
-    names = {
-        "estimate_changed": _("Backorder: estimated date changed"),
-        "follow_up": _("Backorder: status follow-up"),
-        "ready_to_ship": _("Backorder: ready to ship"),
-        "shipped": _("Backorder: shipped and charged"),
-        "delay_options": _("Backorder: delay, keep waiting or cancel"),
-        "cancelled": _("Backorder: cancellation confirmed"),
-        "compensation": _("Backorder: compensation voucher"),
-        "merchant_digest": _("Backorder: merchant daily digest"),
-    }
-    for kind, code in EMAIL_CODES.items():
-        CommunicationEventType._default_manager.get_or_create(
-            code=code,
-            defaults={
-                "name": names[kind],
-                "category": CommunicationEventType.ORDER_RELATED,
-            },
-        )
-
-
 @receiver(post_migrate, dispatch_uid="backorders_install_schedules")
 def install_schedules(*, app_config: Any, using: str = "default", **kwargs: Any) -> None:
-    """After ``migrate``, create the missing email types and beat schedules (never edit any)."""
+    """After ``migrate``, create the missing beat schedules (never edit any). The email types
+    are created when the first email is sent (``email_types``)."""
     if app_config.label != "oscar_backorders":
         return
     from django.apps import apps
@@ -132,7 +103,6 @@ def install_schedules(*, app_config: Any, using: str = "default", **kwargs: Any)
     from oscar_backorders.notifications.beat import ensure_schedules
 
     try:
-        install_email_types()
         ensure_schedules()
     except Exception:  # a missing table must not break migrate; the command can do it later
         logger.exception("Could not install the backorder schedules; run backorder_schedules.")

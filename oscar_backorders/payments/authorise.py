@@ -28,8 +28,11 @@ AUTHORISED_EVENT = "Authorised"
 CAPTURED_EVENT = "Captured"
 RELEASED_EVENT = "Released"
 REFUNDED_EVENT = "Refunded"
-#: Oscar shipping event type name of a shipment.
+#: Oscar shipping event type of a shipment: matched by its code (the slug of its name), so a
+#: shop that renamed or translated the name keeps it; created with this name where missing (a
+#: fresh Oscar has no shipping event types).
 SHIPPED_EVENT = "Shipped"
+SHIPPED_EVENT_CODE = "shipped"
 
 
 def idempotency_key(order_number: str, *parts: Any) -> str:

@@ -29,6 +29,7 @@ from oscar_backorders.payments.abstract_models import AuthorisationStatus, Captu
 from oscar_backorders.payments.authorise import (
     CAPTURED_EVENT,
     SHIPPED_EVENT,
+    SHIPPED_EVENT_CODE,
     active_authorisation,
     idempotency_key,
     payment_event_type,
@@ -186,7 +187,9 @@ def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
             _("The stock allocated to this shipment's lines no longer covers it."),
             order_id=order.pk,
         )
-    event_type, _created = ShippingEventType._default_manager.get_or_create(name=SHIPPED_EVENT)
+    event_type, _created = ShippingEventType._default_manager.get_or_create(
+        code=SHIPPED_EVENT_CODE, defaults={"name": SHIPPED_EVENT}
+    )
     shipping_event = handler.handle_shipping_event(
         order,
         event_type,

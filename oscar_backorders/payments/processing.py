@@ -6,7 +6,9 @@ Wired by the plugin's class loader (``order.processing.EventHandler``); shops th
     class EventHandler(ShipWithPaymentEventHandlerMixin, processing.EventHandler):
         pass
 
-Only orders the plugin authorised, and only the ``Shipped`` event type, are routed; everything
+Only orders the plugin authorised, and only the event type whose code is ``shipped`` (named
+"Shipped" unless the shop renamed it; created on the first shipment where a fresh Oscar has
+none), are routed; everything
 else is Oscar's own handling. A refused shipment becomes ``InvalidShippingEvent`` and a failed
 capture ``PaymentError`` (the dashboard shows both; a failed capture leaves the shipment held).
 """
@@ -20,7 +22,7 @@ from oscar.apps.order.exceptions import InvalidShippingEvent
 from oscar.apps.payment.exceptions import PaymentError
 from oscar.core.loading import get_model
 
-from oscar_backorders.payments.authorise import SHIPPED_EVENT
+from oscar_backorders.payments.authorise import SHIPPED_EVENT_CODE
 from oscar_backorders.payments.exceptions import PaymentRefused
 
 #: Keyword the capture step passes to mark its own call (it must reach Oscar's handling).
@@ -36,7 +38,7 @@ class ShipWithPaymentEventHandlerMixin:
         internal = kwargs.pop(INTERNAL, False)
         if (
             internal
-            or event_type.name != SHIPPED_EVENT
+            or event_type.code != SHIPPED_EVENT_CODE
             or not order.backorder_authorisations.exists()
         ):
             return super().handle_shipping_event(  # type: ignore[misc]

@@ -50,6 +50,8 @@ def _pytest(
     # Oscar's package ``tests`` first, then this folder (the settings module), then the project.
     env["PYTHONPATH"] = os.pathsep.join([str(workdir), str(HERE), str(ROOT)])
     env["DJANGO_SETTINGS_MODULE"] = "tests.settings" if args.plain else "oscar_suite_settings"
+    if args.sqlite:
+        env.update(DATABASE_ENGINE="django.db.backends.sqlite3", DATABASE_NAME=":memory:")
     if database_url:
         url = urlparse(database_url)
         env.update(
@@ -63,7 +65,7 @@ def _pytest(
         sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", "-q",
         "-o", "python_files=test_*.py *tests.py", "-o", "testpaths=tests",
         "-W", "ignore::DeprecationWarning", "--deprecation=none",
-        *(["--sqlite"] if args.sqlite else []), *extra,
+        *extra,
     ]  # fmt: skip
     print("$ " + " ".join(command), f"(in {workdir})", flush=True)
     return subprocess.call(command, cwd=workdir, env=env)
