@@ -93,7 +93,9 @@ def enqueue(notice_ids: Iterable[int]) -> None:
         for notice_id in ids:
             task.delay(notice_id)
 
-    transaction.on_commit(_send)
+    # robust: a broker that cannot be reached must not fail the request that recorded the
+    # notice; the sweep sends it.
+    transaction.on_commit(_send, robust=True)
 
 
 def _locked(notice_id: int) -> Any | None:
