@@ -43,7 +43,22 @@ def check_payments(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     if not backorder_settings.PAYMENT_GATEWAY:
-        # Pay-when-it-ships is off: the shop's checkout pays as it always did.
+        # Pay-when-it-ships is off: the shop's checkout pays as it always did, unless a fork
+        # composed the plugin's mixin, which then has no gateway to authorise with.
+        view = get_class("checkout.views", "PaymentDetailsView")
+        if issubclass(view, AuthoriseAtCheckoutMixin):
+            messages.append(
+                checks.Error(
+                    f"{view.__module__}.{view.__qualname__} composes AuthoriseAtCheckoutMixin, "
+                    "but BACKORDERS_PAYMENT_GATEWAY is not set: every order would fail at "
+                    "payment.",
+                    hint=(
+                        "Set BACKORDERS_PAYMENT_GATEWAY to opt into pay-when-it-ships, or remove "
+                        "the mixin from your PaymentDetailsView to keep the shop's own payment."
+                    ),
+                    id="oscar_backorders.E122",
+                )
+            )
         return messages
     try:
         gateway = get_gateway()

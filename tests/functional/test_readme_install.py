@@ -34,6 +34,13 @@ import pytest
 from tests.integrator.forked_shop import OWN_PAYMENT_EVENT, OWN_SOURCE_TYPE
 from tests.integrator.walk import CAP
 
+# The shops run on SQLite files of their own whatever database this suite uses: once, in the
+# SQLite pass, is enough.
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("BACKORDERS_TEST_DATABASE_URL")),
+    reason="the README shops run on SQLite files of their own; tested in the SQLite pass",
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOPS = {
     "fresh_shop": "tests.integrator.fresh_shop.settings",

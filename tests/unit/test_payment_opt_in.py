@@ -57,3 +57,15 @@ def test_opted_in_shop_with_its_own_handle_payment_is_told_how_to_compose(settin
     assert error.level == checks.ERROR
     assert "ShopPaymentDetailsView" in error.msg
     assert "AuthoriseAtCheckoutMixin" in error.hint
+
+
+def test_a_fork_composing_the_mixin_without_a_gateway_is_an_error(settings, monkeypatch):
+    settings.BACKORDERS_PAYMENT_GATEWAY = None
+
+    class ForkedView(AuthoriseAtCheckoutMixin, OscarPaymentDetailsView):
+        pass
+
+    monkeypatch.setattr("oscar.core.loading.get_class", lambda label, name, *a, **k: ForkedView)
+    [error] = check_payments()
+    assert error.id == "oscar_backorders.E122"
+    assert "BACKORDERS_PAYMENT_GATEWAY" in error.msg
