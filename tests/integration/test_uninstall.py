@@ -1,4 +1,4 @@
-"""Uninstalling: the release of backordered allocations.
+"""Uninstalling: the release of backordered allocations, and the removal of schedules and emails.
 
 Each test states what plain Oscar's counters would be (``num_allocated``: units on the shelf
 promised to orders and not yet shipped) and checks the release brings them there, once.
@@ -23,6 +23,7 @@ from oscar_backorders.payments.shipping import ship
 from oscar_backorders.uninstall import (
     ReleaseRefused,
     release_backorder_allocations,
+    remove_schedules_and_email_types,
 )
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
@@ -36,6 +37,8 @@ OrderNote = get_model("order", "OrderNote")
 BackorderLine = get_model("oscar_backorders", "BackorderLine")
 ReleasedAllocation = get_model("oscar_backorders", "ReleasedAllocation")
 BeatLease = get_model("oscar_backorders", "BeatLease")
+CommunicationEventType = get_model("communication", "CommunicationEventType")
+CommunicationEvent = get_model("order", "CommunicationEvent")
 EventHandler = get_class("order.processing", "EventHandler")
 
 
@@ -332,3 +335,70 @@ def test_release_costs_the_same_queries_for_few_and_many_waiting_lines(strategy)
         return len(queries)
 
     assert release_after(2) == release_after(20)
+
+
+# --- schedules and email types -------------------------------------------------------------
+
+
+def test_schedules_and_email_types_are_listed_by_a_dry_run_and_removed_by_apply():
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    from oscar_backorders.notifications.beat import SCHEDULES, ensure_schedules
+    from oscar_backorders.notifications.notices import EMAIL_CODES
+    from oscar_backorders.notifications.receivers import install_email_types
+
+    ensure_schedules()
+    install_email_types()
+    every_minute, _created = IntervalSchedule.objects.get_or_create(
+        every=60, period=IntervalSchedule.SECONDS
+    )
+    PeriodicTask.objects.create(name="shop.own", task="shop.tasks.own", interval=every_minute)
+    PeriodicTask.objects.create(  # renamed by the merchant: still the plugin's
+        name="my renamed digest",
+        task="oscar_backorders.notifications.tasks.send_merchant_digest",
+        interval=every_minute,
+    )
+    CommunicationEventType.objects.create(code="ORDER_SHIPPED_SHOP", name="The shop's own")
+    ours = {schedule.name for schedule in SCHEDULES}
+    assert ours <= set(PeriodicTask.objects.values_list("name", flat=True))
+
+    out = StringIO()
+    call_command("remove_backorder_schedules", stdout=out)
+    assert "Dry run: nothing was changed" in out.getvalue()
+    assert "backorders.merchant-digest" in out.getvalue()
+    assert "my renamed digest" in out.getvalue()
+    assert "BACKORDER_SHIPPED" in out.getvalue()
+    assert PeriodicTask.objects.filter(name__in=ours).count() == len(ours)
+
+    out = StringIO()
+    call_command("remove_backorder_schedules", "--apply", stdout=out)
+
+    assert f"Removed {len(ours) + 1} schedule(s) and {len(EMAIL_CODES)} email type(s)" in (
+        out.getvalue()
+    )
+    assert list(PeriodicTask.objects.values_list("name", flat=True)) == ["shop.own"]
+    assert not CommunicationEventType.objects.filter(code__in=EMAIL_CODES.values()).exists()
+    assert CommunicationEventType.objects.filter(code="ORDER_SHIPPED_SHOP").exists()
+    assert IntervalSchedule.objects.filter(pk=every_minute.pk).exists()  # shared: stays
+
+
+def test_email_type_an_order_communication_event_points_at_is_kept_with_its_history(partial):
+    from oscar_backorders.notifications.receivers import install_email_types
+
+    _product, order = partial
+    install_email_types()
+    shipped = CommunicationEventType.objects.get(code="BACKORDER_SHIPPED")
+    CommunicationEvent.objects.create(order=order, event_type=shipped)
+    CommunicationEventType.objects.filter(code="BACKORDER_CANCELLED").update(
+        email_subject_template="Cancelled, {{ order.number }}"
+    )
+
+    dry = StringIO()
+    call_command("remove_backorder_schedules", stdout=dry)
+    result = remove_schedules_and_email_types(apply=True)
+
+    assert "kept: 1 order communication event(s) point at it" in dry.getvalue()
+    assert "edited in the dashboard" in dry.getvalue()
+    assert [e.code for e in result.email_types if not e.removed] == ["BACKORDER_SHIPPED"]
+    assert list(CommunicationEventType.objects.filter(code__startswith="BACKORDER_")) == [shipped]
+    assert CommunicationEvent.objects.filter(order=order).count() == 1
