@@ -296,6 +296,11 @@ def release_backorder_allocations(
     group of order lines, a :class:`ReleasedAllocation` row per line changed and an order note
     per line whose units were released. ``partner_codes`` and ``stockrecord_ids`` limit the run.
 
+    Run it with the shop quiet (docs/uninstall.md): orders placed meanwhile are safe (placement
+    takes the stock record's lock), but a cancellation after the release would give a released
+    unit back again, and a shipment at the same moment takes its locks in the reverse order
+    (backordered line first), so PostgreSQL may abort one of the two as a deadlock.
+
     Raises :class:`ReleaseRefused` (nothing changed) for an unknown partner code or stock record,
     while a Celery beat holds the plugin's beat lease (``apply`` only), or when a counter moved
     under the run (only possible where the database has no row locks; run it again).
@@ -352,7 +357,7 @@ def release_backorder_allocations(
         by_record[row["stockrecord_id"]].append(row)
     labels = {
         sr.pk: (sr.partner_sku, sr.partner.name, sr.product.get_title())
-        for sr in StockRecord._default_manager.select_related("partner", "product").filter(
+        for sr in StockRecord._default_manager.select_related("partner", "product__parent").filter(
             pk__in=record_ids
         )
     }
@@ -414,6 +419,9 @@ def _write(result: ReleaseResult, details: dict[int, dict[str, Any]]) -> None:
     StockRecord, Line, _BackorderLine, ReleasedAllocation = _models()
     OrderNote = get_model("order", "OrderNote")
     changed = _("A stock counter changed while the release ran; nothing was changed. Run it again.")
+    # Plain UPDATEs, without the StockRecord save signals Oscar's allocate() sends: a save would
+    # run the plugin's restock allocation after commit, which still counts the released units as
+    # waiting, and the release makes no stock sellable, so Oscar's alerts have nothing to say.
     for record in result.stock:
         if not record.units:
             continue
