@@ -344,8 +344,8 @@ def test_schedules_and_email_types_are_listed_by_a_dry_run_and_removed_by_apply(
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
     from oscar_backorders.notifications.beat import SCHEDULES, ensure_schedules
+    from oscar_backorders.notifications.email_types import install_email_types
     from oscar_backorders.notifications.notices import EMAIL_CODES
-    from oscar_backorders.notifications.receivers import install_email_types
 
     ensure_schedules()
     install_email_types()
@@ -383,7 +383,7 @@ def test_schedules_and_email_types_are_listed_by_a_dry_run_and_removed_by_apply(
 
 
 def test_email_type_an_order_communication_event_points_at_is_kept_with_its_history(partial):
-    from oscar_backorders.notifications.receivers import install_email_types
+    from oscar_backorders.notifications.email_types import install_email_types
 
     _product, order = partial
     install_email_types()

@@ -33,6 +33,7 @@ def run(*args):
     return out.getvalue()
 
 call_command("migrate", verbosity=0)
+call_command("backorder_schedules", stdout=StringIO())  # as after the first email sent
 call_command("load_backorder_demo", stdout=StringIO())
 Product = get_model("catalogue", "Product")
 StockRecord = get_model("partner", "StockRecord")
@@ -42,6 +43,10 @@ order = place(basket_with(strategy, (apron, 5)), number="UNINSTALL-1")
 record = StockRecord.objects.get(product=apron)
 facts = {"before": [record.num_in_stock, record.num_allocated]}
 facts["schedules_before"] = PeriodicTask.objects.filter(name__startswith="backorders.").count()
+CommunicationEventType = get_model("communication", "CommunicationEventType")
+facts["email_types_before"] = CommunicationEventType.objects.filter(
+    code__startswith="BACKORDER_"
+).count()
 
 facts["dry_run"] = run("release_backorder_allocations")
 facts["apply"] = run("release_backorder_allocations", "--apply")
@@ -51,7 +56,6 @@ facts["line"] = order.lines.get().num_allocated
 call_command("migrate", "oscar_backorders", "zero", verbosity=0)
 facts["removal"] = run("remove_backorder_schedules", "--apply")
 
-CommunicationEventType = get_model("communication", "CommunicationEventType")
 facts["tables"] = [t for t in connection.introspection.table_names() if "backorder" in t]
 facts["schedules"] = list(
     PeriodicTask.objects.filter(task__startswith="oscar_backorders.").values_list("name", flat=True)
@@ -87,7 +91,7 @@ def test_documented_uninstall_leaves_plain_oscar_counters_and_nothing_of_the_plu
     facts = json.loads(done.stdout.split("FACTS", 1)[1])
 
     assert facts["before"] == [3, 5]  # 3 from the shelf and 2 waiting, all allocated
-    assert facts["schedules_before"] > 0
+    assert facts["schedules_before"] > 0 and facts["email_types_before"] == 8
     assert "Would release 2 unit(s)" in facts["dry_run"]
     assert "Released 2 unit(s)" in facts["apply"]
     assert facts["after"] == [3, 3] and facts["line"] == 3  # plain Oscar's counters
