@@ -289,3 +289,51 @@ class AbstractBackorderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.date_created:%Y-%m-%d %H:%M})"
+
+
+class AbstractReleasedAllocation(models.Model):
+    """Stock allocation of backordered units given back to Oscar before uninstalling the plugin.
+
+    Written only by :func:`oscar_backorders.uninstall.release_backorder_allocations`, one row per
+    backordered line and run that changed something: ``quantity`` units came off the stock
+    record's ``num_allocated`` (waiting units with no stock behind them) and ``line_quantity``
+    off the order line's ``num_allocated`` (those units, and cancelled units Oscar's line still
+    counted). A later run subtracts what these rows say was done, so nothing is released twice.
+    """
+
+    backorder_line = models.ForeignKey(
+        "oscar_backorders.BackorderLine",
+        on_delete=models.CASCADE,
+        related_name="released_allocations",
+        verbose_name=_("backordered line"),
+    )
+    stockrecord = models.ForeignKey(
+        "partner.StockRecord",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("stock record"),
+    )
+    quantity = models.PositiveIntegerField(_("units released from the stock record"))
+    line_quantity = models.PositiveIntegerField(_("units released from the order line"))
+    date_created = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        app_label = "oscar_backorders"
+        ordering = ["-date_created", "-pk"]
+        verbose_name = _("released allocation")
+        verbose_name_plural = _("released allocations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) | Q(line_quantity__gt=0),
+                name="released_allocation_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(quantity)d unit(s) released from backordered line %(id)s") % {
+            "quantity": self.quantity,
+            "id": self.backorder_line_id,
+        }

@@ -4,6 +4,7 @@ from oscar_backorders.abstract_models import (
     AbstractBackorderEvent,
     AbstractBackorderLine,
     AbstractBackorderPolicy,
+    AbstractReleasedAllocation,
 )
 
 __all__: list[str] = []
@@ -28,6 +29,13 @@ if not is_model_registered("oscar_backorders", "BackorderEvent"):
         pass
 
     __all__.append("BackorderEvent")
+
+if not is_model_registered("oscar_backorders", "ReleasedAllocation"):
+
+    class ReleasedAllocation(AbstractReleasedAllocation):
+        pass
+
+    __all__.append("ReleasedAllocation")
 
 # --- payments ---
 from oscar_backorders.payments.abstract_models import (

@@ -97,8 +97,14 @@ def install_schedules(*, app_config: Any, using: str = "default", **kwargs: Any)
     if app_config.label != "oscar_backorders":
         return
     from django.apps import apps
+    from django.db import connections
 
     if not apps.is_installed("django_celery_beat"):
+        return
+    # `migrate oscar_backorders zero` (uninstalling, docs/uninstall.md) ends with post_migrate
+    # too, the plugin still installed: it must not put back what the shop is removing.
+    table = get_model("oscar_backorders", "BackorderLine")._meta.db_table
+    if table not in connections[using].introspection.table_names():
         return
     from oscar_backorders.notifications.beat import ensure_schedules
 
