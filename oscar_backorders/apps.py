@@ -12,12 +12,12 @@ class BackordersConfig(OscarConfig):
         from oscar_backorders import checks, receivers  # noqa: F401
         from oscar_backorders.payments import checks as payment_checks  # noqa: F401
         from oscar_backorders.payments import receivers as payment_receivers  # noqa: F401
-        from oscar_backorders.payments import tasks as payment_tasks  # noqa: F401
         from oscar_backorders.supply import checks as supply_checks  # noqa: F401
         from oscar_backorders.supply import receivers as supply_receivers
 
         supply_receivers.connect()
 
-        # Notifications: signal receivers, and the Celery tasks (registered on import).
+        # Every Celery task (notifications, payments, supply), registered on import: a worker
+        # that sets Django up knows every task beat schedules, autodiscovery or not.
+        from oscar_backorders import tasks  # noqa: F401
         from oscar_backorders.notifications import receivers as _notify  # noqa: F401
-        from oscar_backorders.notifications import tasks as _tasks  # noqa: F401
