@@ -13,20 +13,28 @@ Exactly once, step by step:
    back (:func:`~oscar_backorders.notifications.notices.retry_delay`); the sweep task picks it up
    again. After ``BACKORDERS_NOTICE_MAX_ATTEMPTS`` it is marked failed and shows in the admin.
 
-The one window left: a worker killed after the mail backend accepted a message but before the
-transaction committed sends that message again on the retry (at-least-once at that boundary,
-which no SMTP server lets us close). Every other crash is retried without a duplicate.
+Once the mail backend has accepted a message it is never sent again because of a database error
+after it: if marking the notice sent fails (with web server, worker and beat on one SQLite file:
+"database is locked"), the mark is written again on a fresh transaction (:func:`_mark_sent`), a
+few times with a short backoff, instead of leaving the notice pending for the sweep to resend.
+
+The window left: a worker killed after the mail backend accepted a message but before its mark
+was written sends that message again on the retry (at-least-once at that boundary, which no SMTP
+server lets us close), as does a mark that still fails after every retry.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, connection, transaction
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from oscar.core.loading import get_class, get_model
 
@@ -118,11 +126,31 @@ def render(notice: Any) -> dict[str, str] | None:
         return Dispatcher().get_messages(EMAIL_CODES[notice.kind], context)
 
 
-def _deliver(notice: Any, messages: dict[str, str]) -> None:
+class _MailConnection:
+    """The mail backend of one send, remembering whether it accepted the message.
+
+    Once it has, the message is out: nothing that fails afterwards may send it again.
+    """
+
+    def __init__(self) -> None:
+        self.backend = get_connection()
+        self.accepted = False
+
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
+        sent = self.backend.send_messages(messages)
+        self.accepted = True
+        return sent
+
+
+def _deliver(notice: Any, messages: dict[str, str], mail: _MailConnection) -> None:
     if notice.kind == NoticeKind.MERCHANT_DIGEST:
         recipients = [r for r in notice.recipient.split(",") if r]
         email = EmailMultiAlternatives(
-            messages["subject"], messages["body"], settings.OSCAR_FROM_EMAIL, recipients
+            messages["subject"],
+            messages["body"],
+            settings.OSCAR_FROM_EMAIL,
+            recipients,
+            connection=mail,
         )
         if messages.get("html"):
             email.attach_alternative(messages["html"], "text/html")
@@ -133,9 +161,45 @@ def _deliver(notice: Any, messages: dict[str, str]) -> None:
     user = getattr(order, "user", None)
     if user is not None and user.email and user.email.lower() == notice.recipient.lower():
         # Logged as an Oscar ``Email`` so the customer sees it in their account.
-        Dispatcher().dispatch_user_messages(user, messages)
+        Dispatcher(mail_connection=mail).dispatch_user_messages(user, messages)
     else:
-        Dispatcher().dispatch_anonymous_messages(notice.recipient, messages)
+        Dispatcher(mail_connection=mail).dispatch_anonymous_messages(notice.recipient, messages)
+
+
+#: Seconds to wait before each new try of a "sent" mark that failed to be written.
+MARK_SENT_RETRY_DELAYS: tuple[float, ...] = (0.2, 1.0, 3.0, 10.0)
+
+
+def _mark_sent(notice_id: int, *, date_sent: datetime.datetime) -> None:
+    """Write the "sent" mark of a notice the mail backend accepted, retrying until it sticks.
+
+    Each try is its own transaction, on a fresh connection when the failure broke the old one
+    (a dropped PostgreSQL connection; a SQLite connection that was only locked out is kept).
+    Raises the last error when every try failed: the notice is then still pending, and the sweep
+    will send it again.
+    """
+    Notice = _notice_model()
+    error: DatabaseError | None = None
+    for delay in MARK_SENT_RETRY_DELAYS:
+        time.sleep(delay)
+        try:
+            if not connection.in_atomic_block:
+                connection.close_if_unusable_or_obsolete()
+            with transaction.atomic():
+                Notice._default_manager.filter(pk=notice_id).exclude(
+                    status=NoticeStatus.SENT
+                ).update(status=NoticeStatus.SENT, date_sent=date_sent, attempts=F("attempts") + 1)
+            return
+        except DatabaseError as exc:
+            error = exc
+            logger.warning("Notice %s: writing its sent mark failed again: %s", notice_id, exc)
+    logger.error(
+        "Notice %s was sent, but marking it sent failed %d times; the sweep will send it again.",
+        notice_id,
+        len(MARK_SENT_RETRY_DELAYS) + 1,
+    )
+    assert error is not None
+    raise error
 
 
 def send_notice(notice_id: int) -> str:
@@ -143,8 +207,22 @@ def send_notice(notice_id: int) -> str:
 
     Returns ``"busy"`` when another worker holds the row, ``"missing"`` when there is no such
     notice and ``"not_due"`` when its retry time has not come. Never raises for a failing
-    backend: the failure is recorded and retried.
+    backend: the failure is recorded and retried. A database error after the backend accepted
+    the message does not send it again: the "sent" mark is retried (:func:`_mark_sent`).
     """
+    mail = _MailConnection()
+    now = timezone.now()
+    try:
+        return _send_notice(notice_id, mail, now=now)
+    except DatabaseError as exc:
+        if not mail.accepted:
+            raise
+        logger.warning("Notice %s was sent, but marking it sent failed: %s", notice_id, exc)
+        _mark_sent(notice_id, date_sent=now)
+        return NoticeStatus.SENT
+
+
+def _send_notice(notice_id: int, mail: _MailConnection, *, now: datetime.datetime) -> str:
     with transaction.atomic():
         notice = _locked(notice_id)
         if notice is None:
@@ -152,7 +230,6 @@ def send_notice(notice_id: int) -> str:
             return "busy" if exists else "missing"
         if notice.status != NoticeStatus.PENDING:
             return notice.status
-        now = timezone.now()
         if notice.next_attempt_at and notice.next_attempt_at > now:
             return "not_due"
         if not notice.recipient:  # a guest order without an address: nobody to tell
@@ -165,18 +242,25 @@ def send_notice(notice_id: int) -> str:
             with transaction.atomic():
                 messages = render(notice)
                 if messages is not None:
-                    _deliver(notice, messages)
+                    _deliver(notice, messages, mail)
         except Exception as exc:  # the backend's errors are not ours to know; record and retry
-            logger.warning("Notice %s failed (attempt %d): %s", notice.pk, notice.attempts, exc)
-            notice.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if notice.attempts >= backorder_settings.NOTICE_MAX_ATTEMPTS:
-                notice.status = NoticeStatus.FAILED
+            if mail.accepted:
+                # Sent: only what Oscar records after sending failed (its copy of the email in
+                # the customer's account). Sending again would be a duplicate.
+                logger.warning("Notice %s was sent, but recording it failed: %s", notice.pk, exc)
+                notice.status = NoticeStatus.SENT
+                notice.date_sent = now
             else:
-                notice.next_attempt_at = now + retry_delay(
-                    notice.attempts,
-                    base_seconds=backorder_settings.NOTICE_RETRY_BASE_SECONDS,
-                    max_seconds=backorder_settings.NOTICE_RETRY_MAX_SECONDS,
-                )
+                logger.warning("Notice %s failed (attempt %d): %s", notice.pk, notice.attempts, exc)
+                notice.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if notice.attempts >= backorder_settings.NOTICE_MAX_ATTEMPTS:
+                    notice.status = NoticeStatus.FAILED
+                else:
+                    notice.next_attempt_at = now + retry_delay(
+                        notice.attempts,
+                        base_seconds=backorder_settings.NOTICE_RETRY_BASE_SECONDS,
+                        max_seconds=backorder_settings.NOTICE_RETRY_MAX_SECONDS,
+                    )
         else:
             if messages is None:
                 notice.status = NoticeStatus.SKIPPED
