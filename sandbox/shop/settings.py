@@ -17,18 +17,26 @@ DEBUG = os.environ.get("DEBUG", "1") == "1"
 SECRET_KEY = os.environ.get("SECRET_KEY", "sandbox-only-not-secret")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 
+#: The web server, the Celery worker and beat share one SQLite file. WAL lets them read while
+#: one of them writes; IMMEDIATE takes the write lock when a transaction begins, so a second
+#: writer waits for it (up to ``timeout`` seconds) instead of failing with "database is locked"
+#: half-way through a transaction, when SQLite cannot wait (a reader turning writer).
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+_ENGINE = os.environ.get("DATABASE_ENGINE", "django.db.backends.sqlite3")
 DATABASES = {
     "default": {
-        "ENGINE": os.environ.get("DATABASE_ENGINE", "django.db.backends.sqlite3"),
+        "ENGINE": _ENGINE,
         "NAME": os.environ.get("DATABASE_NAME", str(BASE_DIR / "db.sqlite3")),
         "USER": os.environ.get("DATABASE_USER", ""),
         "PASSWORD": os.environ.get("DATABASE_PASSWORD", ""),
         "HOST": os.environ.get("DATABASE_HOST", ""),
         "PORT": os.environ.get("DATABASE_PORT", ""),
         "ATOMIC_REQUESTS": True,
-        "OPTIONS": {"timeout": 20}
-        if "sqlite" in os.environ.get("DATABASE_ENGINE", "sqlite")
-        else {},
+        "OPTIONS": SQLITE_OPTIONS if "sqlite" in _ENGINE else {},
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
