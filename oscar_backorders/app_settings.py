@@ -4,6 +4,10 @@ Every setting is a plain value named ``BACKORDERS_<NAME>`` in the Django setting
 :data:`DEFAULTS`; reading a name that is not in it raises ``AttributeError`` so typos surface. The
 cache is cleared on ``setting_changed`` so ``override_settings`` works in tests.
 
+What each value may be is in :data:`RULES`; ``manage.py check`` reports a ``BACKORDERS_*`` name
+that is not a setting and every value that breaks its rule (``oscar_backorders.checks``), each
+with a stable id listed in docs/settings.md.
+
 Usage::
 
     from oscar_backorders.app_settings import backorder_settings
@@ -12,9 +16,13 @@ Usage::
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
+from django.core.validators import validate_email
 from django.dispatch import receiver
 
 PREFIX = "BACKORDERS_"
@@ -132,6 +140,318 @@ DEFAULTS: dict[str, Any] = {
     "NOTICE_CHUNK_SIZE": 500,
     # Seconds a beat process holds the beat lease (see LeasedDatabaseScheduler).
     "BEAT_LEASE_SECONDS": 90,
+}
+
+
+# --- What each value may be ---------------------------------------------------------------------
+# One system check id per part of the plugin and kind of mistake (docs/settings.md lists them).
+_MODE = "oscar_backorders.E002"
+_CORE_PATH = "oscar_backorders.E003"
+_CORE_NUMBER = "oscar_backorders.E004"
+_CALENDAR = "oscar_backorders.E005"
+_PAYMENT_CHOICE = "oscar_backorders.E110"
+_PAYMENT_NUMBER = "oscar_backorders.E111"
+_PAYMENT_TEXT = "oscar_backorders.E112"
+_SERVICE_LEVEL = "oscar_backorders.E201"
+_PRIORITY_PATH = "oscar_backorders.E202"
+_SUPPLY_NUMBER = "oscar_backorders.E203"
+_SUPPLY_OTHER = "oscar_backorders.E204"
+_OVERRUN_RULE = "oscar_backorders.E301"
+_NOTICE_NUMBER = "oscar_backorders.E302"
+_NOTICE_OTHER = "oscar_backorders.E303"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """What a setting's value must be; a value that is not is reported with ``check_id``."""
+
+    check_id: str
+    #: Extra advice for the hint (the hint always names the setting and its default).
+    advice: str = ""
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with ``value`` ("it must be …"), or ``None`` when it is fine."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class WholeNumber(Rule):
+    minimum: int = 0
+    none_allowed: bool = False
+
+    def problem(self, value: Any) -> str | None:
+        if value is None and self.none_allowed:
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= self.minimum:
+            return None
+        return f"it must be a whole number of {self.minimum} or more" + (
+            ", or None" if self.none_allowed else ""
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fraction(Rule):
+    """A number from ``minimum`` up to, not including, ``below``."""
+
+    minimum: float
+    below: float
+
+    def problem(self, value: Any) -> str | None:
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and self.minimum <= value < self.below:
+            return None
+        return f"it must be a number from {self.minimum} up to (not including) {self.below}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OneOf(Rule):
+    choices: tuple[str, ...]
+
+    def problem(self, value: Any) -> str | None:
+        if isinstance(value, str) and value in self.choices:
+            return None
+        return "it must be one of " + ", ".join(repr(choice) for choice in self.choices)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Flag(Rule):
+    def problem(self, value: Any) -> str | None:
+        return None if isinstance(value, bool) else "it must be True or False"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Text(Rule):
+    empty_allowed: bool = True
+    none_allowed: bool = False
+
+    def problem(self, value: Any) -> str | None:
+        if value is None and self.none_allowed:
+            return None
+        if isinstance(value, str) and (value or self.empty_allowed):
+            return None
+        kind = "a string" if self.empty_allowed else "a non-empty string"
+        return f"it must be {kind}" + (", or None" if self.none_allowed else "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Texts(Rule):
+    """A list or tuple of strings (email addresses when ``emails``)."""
+
+    none_allowed: bool = False
+    emails: bool = False
+
+    def problem(self, value: Any) -> str | None:
+        if value is None and self.none_allowed:
+            return None
+        kind = "email addresses" if self.emails else "strings"
+        expected = f"it must be a list or tuple of {kind}" + (
+            ", or None" if self.none_allowed else ""
+        )
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            return expected
+        for item in value if self.emails else ():
+            try:
+                validate_email(item)
+            except ValidationError:
+                return f"{item!r} is not an email address"
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Host(Rule):
+    """A host name with an optional port (``shop.example.com``, ``127.0.0.1:8000``), or None."""
+
+    def problem(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and value and not any(c in value for c in "/ ?#@"):
+            return None
+        return 'it must be a host name with an optional port, such as "shop.example.com", or None'
+
+
+@dataclass(frozen=True, kw_only=True)
+class DottedPath(Rule):
+    """The dotted path of an importable object that has ``attribute`` (callable when empty)."""
+
+    attribute: str = ""
+    none_allowed: bool = False
+
+    def problem(self, value: Any) -> str | None:
+        from django.utils.module_loading import import_string
+
+        if value is None and self.none_allowed:
+            return None
+        if not isinstance(value, str) or "." not in value:
+            return "it must be the dotted path of " + self._kind()
+        try:
+            found = import_string(value)
+        except Exception as exc:  # whatever the shop's module raises on import, say it
+            return f"it cannot be imported ({type(exc).__name__}: {exc})"
+        if self.attribute and not hasattr(found, self.attribute):
+            return f"it must name {self._kind()}, and it has no {self.attribute}"
+        if not self.attribute and not callable(found):
+            return "it must name a callable"
+        return None
+
+    def _kind(self) -> str:
+        return f"a class with {self.attribute}" if self.attribute else "a callable"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Weekdays(Rule):
+    def problem(self, value: Any) -> str | None:
+        days = value if isinstance(value, list | tuple | set | frozenset) else None
+        if days is None or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days
+        ):
+            return "it must be a tuple of ISO weekday numbers, Monday=1 to Sunday=7"
+        if len(set(days)) == 7:
+            return "a week needs at least one business day"
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dates(Rule):
+    def problem(self, value: Any) -> str | None:
+        if not isinstance(value, list | tuple | set | frozenset):
+            return 'it must be a tuple of dates or ISO date strings ("2026-12-25")'
+        for item in value:
+            if isinstance(item, datetime.date) and not isinstance(item, datetime.datetime):
+                continue
+            try:
+                datetime.date.fromisoformat(item)
+            except (TypeError, ValueError):
+                return f"{item!r} is not a date or an ISO date string (YYYY-MM-DD)"
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Minutes(Rule):
+    """A non-empty sequence of positive numbers of minutes."""
+
+    def problem(self, value: Any) -> str | None:
+        if (
+            isinstance(value, list | tuple)
+            and value
+            and all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in value)
+        ):
+            return None
+        return "it must be a non-empty tuple of positive numbers of minutes"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Voucher(Rule):
+    """``{"benefit_type": "Percentage" | "Absolute", "value": <positive>, "valid_days": <int>}``."""
+
+    def problem(self, value: Any) -> str | None:
+        from decimal import Decimal, InvalidOperation
+
+        expected = (
+            'it must be a dict like {"benefit_type": "Percentage", "value": "10", '
+            '"valid_days": 90} (benefit_type "Percentage" or "Absolute")'
+        )
+        if not isinstance(value, dict) or set(value) - {"benefit_type", "value", "valid_days"}:
+            return expected
+        if value.get("benefit_type", "Percentage") not in ("Percentage", "Absolute"):
+            return expected
+        try:
+            amount = Decimal(str(value.get("value", "10")))
+        except InvalidOperation:
+            return expected
+        days = value.get("valid_days", 90)
+        if not amount > 0 or not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            return expected
+        return None
+
+
+#: The rule of every setting in :data:`DEFAULTS`. ``None``: its own module checks it
+#: (the payment gateway and the checkout payment mode, in ``payments/checks.py``).
+RULES: dict[str, Rule | None] = {
+    "DEFAULT_MODE": OneOf(
+        check_id=_MODE,
+        choices=("off", "backorder", "preorder"),
+        advice='"inherit" is for stock records and partners, not for the shop-wide default.',
+    ),
+    "DEFAULT_LEAD_TIME_DAYS": WholeNumber(check_id=_CORE_NUMBER),
+    "HANDLING_DAYS": WholeNumber(check_id=_CORE_NUMBER),
+    "WEEKEND_DAYS": Weekdays(check_id=_CALENDAR),
+    "HOLIDAYS": Dates(check_id=_CALENDAR),
+    "ESTIMATOR": DottedPath(
+        check_id=_CORE_PATH,
+        attribute="estimate_next",
+        advice="See oscar_backorders/estimates/base.py for the Estimator interface.",
+    ),
+    "SELECTOR": DottedPath(
+        check_id=_CORE_PATH,
+        attribute="strategy",
+        none_allowed=True,
+        advice="Name a Selector class, or remove the setting to wrap the shop's own Selector.",
+    ),
+    "DELEGATE_CLASS_LOADER": DottedPath(
+        check_id=_CORE_PATH,
+        advice="Name a class loader function such as oscar.core.loading.default_class_loader.",
+    ),
+    "SHIPS_LATER_PAGE_SIZE": WholeNumber(check_id=_CORE_NUMBER, minimum=1),
+    "SHIPS_LATER_CACHE_SECONDS": WholeNumber(check_id=_CORE_NUMBER),
+    "ALTERNATIVES_LIMIT": WholeNumber(check_id=_CORE_NUMBER),
+    "ALTERNATIVES_CACHE_SECONDS": WholeNumber(check_id=_CORE_NUMBER),
+    "PAYMENT_GATEWAY": None,  # oscar_backorders.E101, E121
+    "PAYMENT_AUTHORISATION_VALIDITY_DAYS": WholeNumber(check_id=_PAYMENT_NUMBER, minimum=1),
+    "PAYMENT_REAUTHORISE_WITHIN_HOURS": WholeNumber(check_id=_PAYMENT_NUMBER),
+    "PAYMENT_RETRY_DELAYS_MINUTES": Minutes(check_id=_PAYMENT_NUMBER),
+    "PAYMENT_SHIPPING_CHARGE_WITH": OneOf(check_id=_PAYMENT_CHOICE, choices=("first", "last")),
+    "PAYMENT_AT_CHECKOUT": None,  # oscar_backorders.E104
+    "PAYMENT_IDEMPOTENCY_PREFIX": Text(check_id=_PAYMENT_TEXT, empty_allowed=False),
+    "STRIPE_SECRET_KEY": Text(check_id=_PAYMENT_TEXT),
+    "STRIPE_API_BASE": Text(check_id=_PAYMENT_TEXT, empty_allowed=False, none_allowed=True),
+    "PRIORITY_ORDER": DottedPath(
+        check_id=_PRIORITY_PATH,
+        attribute="sort_key",
+        advice="For example oscar_backorders.priorities.ManualPriority (see priorities.py).",
+    ),
+    "PRIORITY_CUSTOMER_GROUPS": Texts(check_id=_SUPPLY_OTHER),
+    "URGENT_SHIPPING_CODES": Texts(check_id=_SUPPLY_OTHER),
+    "RELIABILITY_WINDOW": WholeNumber(check_id=_SUPPLY_NUMBER, minimum=1),
+    "RELIABILITY_MIN_DELIVERIES": WholeNumber(check_id=_SUPPLY_NUMBER, minimum=1),
+    "RELIABILITY_MAX_DELAY_DAYS": WholeNumber(check_id=_SUPPLY_NUMBER),
+    "DEMAND_WINDOW_DAYS": WholeNumber(check_id=_SUPPLY_NUMBER, minimum=1),
+    "SERVICE_LEVEL": Fraction(
+        check_id=_SERVICE_LEVEL,
+        minimum=0.5,
+        below=1,
+        advice="Use e.g. 0.95 for a 95 % chance of not running out during a lead time.",
+    ),
+    "ORDER_COVER_DAYS": WholeNumber(check_id=_SUPPLY_NUMBER),
+    "CAP_TO_INBOUND": Flag(check_id=_SUPPLY_OTHER),
+    "INBOUND_ALLOWANCE": WholeNumber(check_id=_SUPPLY_NUMBER),
+    "NOTIFY_EARLIER_ESTIMATES": Flag(check_id=_NOTICE_OTHER),
+    "ESTIMATE_NOTICE_MIN_DAYS": WholeNumber(check_id=_NOTICE_NUMBER),
+    "NOTICE_BATCH_SECONDS": WholeNumber(check_id=_NOTICE_NUMBER),
+    "FOLLOW_UP_DAYS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1, none_allowed=True),
+    "OVERRUN_RULE": OneOf(
+        check_id=_OVERRUN_RULE,
+        choices=("ftc", "eu", "strict", "notify"),
+        advice='See docs/notifications.md, "Delays: the legal mapping".',
+    ),
+    "OVERRUN_RESPONSE_DAYS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
+    "OVERRUN_SILENT_CONSENT_DAYS": WholeNumber(check_id=_NOTICE_NUMBER),
+    "LINK_MAX_AGE_DAYS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
+    "LINK_SCHEME": OneOf(check_id=_NOTICE_OTHER, choices=("https", "http")),
+    "LINK_HOST": Host(check_id=_NOTICE_OTHER),
+    "COMPENSATION_AFTER_DAYS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1, none_allowed=True),
+    "COMPENSATION_VOUCHER": Voucher(check_id=_NOTICE_OTHER),
+    "MERCHANT_EMAILS": Texts(check_id=_NOTICE_OTHER, none_allowed=True, emails=True),
+    "DIGEST_SEND_EMPTY": Flag(check_id=_NOTICE_OTHER),
+    "NOTICE_MAX_ATTEMPTS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
+    "NOTICE_RETRY_BASE_SECONDS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
+    "NOTICE_RETRY_MAX_SECONDS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
+    "NOTICE_LOOKBACK_DAYS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
+    "NOTICE_CHUNK_SIZE": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
+    "BEAT_LEASE_SECONDS": WholeNumber(
+        check_id=_NOTICE_NUMBER,
+        minimum=10,
+        advice="The lease must outlast the time between two beat ticks (5 s by default).",
+    ),
 }
 
 

@@ -12,7 +12,6 @@ class BackordersConfig(OscarConfig):
         from oscar_backorders import checks, receivers  # noqa: F401
         from oscar_backorders.payments import checks as payment_checks  # noqa: F401
         from oscar_backorders.payments import receivers as payment_receivers  # noqa: F401
-        from oscar_backorders.supply import checks as supply_checks  # noqa: F401
         from oscar_backorders.supply import receivers as supply_receivers
 
         supply_receivers.connect()

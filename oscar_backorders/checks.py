@@ -1,7 +1,14 @@
-"""System checks (ids ``oscar_backorders.E001`` …, each with a hint)."""
+"""System checks of the plugin's settings and of how it is wired into the shop.
+
+Each message has a stable id and a hint; docs/settings.md lists every id of the plugin (the
+payments side has its own in ``payments/checks.py``). The checks read the shop's configuration
+and import what it names, but never let an exception from the shop's own code escape:
+``manage.py check`` must keep working to report what is wrong.
+"""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from django.conf import settings
@@ -72,3 +79,49 @@ def check_urls(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessa
             )
         ]
     return []
+
+
+@checks.register()
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Every ``BACKORDERS_*`` name is a setting of the plugin, and every value keeps its rule."""
+    from oscar_backorders.app_settings import DEFAULTS, PREFIX, RULES
+
+    messages: list[checks.CheckMessage] = []
+    for name in sorted(n for n in dir(settings) if n.startswith(PREFIX)):
+        if name.removeprefix(PREFIX) in DEFAULTS:
+            continue
+        close = difflib.get_close_matches(name.removeprefix(PREFIX), DEFAULTS, n=1)
+        messages.append(
+            checks.Error(
+                f"{name} is not a setting of oscar_backorders, so it has no effect.",
+                hint=(f"Did you mean {PREFIX}{close[0]}? See" if close else "Remove it, or see")
+                + " docs/settings.md for the plugin's settings.",
+                id="oscar_backorders.E001",
+            )
+        )
+    for key, rule in RULES.items():
+        if rule is None:
+            continue
+        name = PREFIX + key
+        value = getattr(settings, name, DEFAULTS[key])
+        problem = rule.problem(value)
+        if problem is None:
+            continue
+        shown = repr(value)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        messages.append(
+            checks.Error(
+                f"{name} is {shown}: {problem}.",
+                hint=" ".join(
+                    part
+                    for part in (
+                        rule.advice,
+                        f"Set {name} as docs/settings.md describes, or remove it to use the "
+                        f"default, {DEFAULTS[key]!r}.",
+                    )
+                    if part
+                ),
+                id=rule.check_id,
+            )
+        )
+    return messages

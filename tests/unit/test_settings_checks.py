@@ -1,0 +1,150 @@
+"""``manage.py check`` reports mistyped and invalid ``BACKORDERS_*`` settings, and wiring that
+silently loses the plugin's behaviour (app order, strategy mixin order)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.core import checks
+
+from oscar_backorders.app_settings import DEFAULTS, RULES
+from oscar_backorders.checks import check_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def only_error(messages):
+    [message] = messages
+    assert message.level == checks.ERROR
+    return message
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def test_default_settings_pass_every_check():
+    assert check_settings() == []
+
+
+def test_every_setting_has_a_rule_and_its_default_keeps_it():
+    assert RULES.keys() == DEFAULTS.keys()
+    for name, rule in RULES.items():
+        assert rule is None or rule.problem(DEFAULTS[name]) is None, name
+
+
+def test_mistyped_setting_is_an_error_suggesting_the_closest_name(settings):
+    settings.BACKORDERS_DEFAULT_MOD = "backorder"
+    message = only_error(check_settings())
+    assert message.id == "oscar_backorders.E001"
+    assert "BACKORDERS_DEFAULT_MOD " in message.msg
+    assert "Did you mean BACKORDERS_DEFAULT_MODE?" in message.hint
+
+
+def test_unknown_setting_with_no_close_name_is_an_error_pointing_at_the_docs(settings):
+    settings.BACKORDERS_COLOUR_SCHEME = "blue"
+    message = only_error(check_settings())
+    assert message.id == "oscar_backorders.E001"
+    assert "BACKORDERS_COLOUR_SCHEME" in message.msg
+    assert "docs/settings.md" in message.hint
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "check_id", "says"),
+    [
+        # core
+        ("DEFAULT_MODE", "backorders", "E002", "one of 'off', 'backorder', 'preorder'"),
+        ("DEFAULT_MODE", "inherit", "E002", "one of"),
+        ("ESTIMATOR", "x.Y", "E003", "cannot be imported"),
+        ("ESTIMATOR", "oscar_backorders.priorities.Fifo", "E003", "has no estimate_next"),
+        ("SELECTOR", "oscar_backorders.strategy.Backorders", "E003", "has no strategy"),
+        ("SELECTOR", "Selector", "E003", "dotted path"),
+        ("DELEGATE_CLASS_LOADER", "oscar.core.loading.no_loader", "E003", "cannot be imported"),
+        ("DEFAULT_LEAD_TIME_DAYS", -1, "E004", "whole number of 0 or more"),
+        ("SHIPS_LATER_PAGE_SIZE", 0, "E004", "whole number of 1 or more"),
+        ("ALTERNATIVES_LIMIT", "4", "E004", "whole number"),
+        ("HANDLING_DAYS", 1.5, "E004", "whole number"),
+        ("WEEKEND_DAYS", (6, 8), "E005", "Monday=1 to Sunday=7"),
+        ("WEEKEND_DAYS", (1, 2, 3, 4, 5, 6, 7), "E005", "at least one business day"),
+        ("HOLIDAYS", ("2026-13-01",), "E005", "'2026-13-01' is not a date"),
+        ("HOLIDAYS", "2026-12-25", "E005", "tuple of dates"),
+        # payments
+        ("PAYMENT_SHIPPING_CHARGE_WITH", "middle", "E110", "one of 'first', 'last'"),
+        ("PAYMENT_AUTHORISATION_VALIDITY_DAYS", 0, "E111", "whole number of 1 or more"),
+        ("PAYMENT_REAUTHORISE_WITHIN_HOURS", True, "E111", "whole number"),
+        ("PAYMENT_RETRY_DELAYS_MINUTES", (), "E111", "non-empty tuple"),
+        ("PAYMENT_RETRY_DELAYS_MINUTES", (5, -1), "E111", "positive numbers"),
+        ("PAYMENT_IDEMPOTENCY_PREFIX", "", "E112", "non-empty string"),
+        ("STRIPE_SECRET_KEY", None, "E112", "a string"),
+        # supply
+        ("SERVICE_LEVEL", 1.2, "E201", "from 0.5 up to (not including) 1"),
+        ("SERVICE_LEVEL", "high", "E201", "number"),
+        ("PRIORITY_ORDER", "nowhere.Order", "E202", "cannot be imported"),
+        (
+            "PRIORITY_ORDER",
+            "oscar_backorders.estimates.lead_time.LeadTimeEstimator",
+            "E202",
+            "sort_key",
+        ),
+        ("INBOUND_ALLOWANCE", -1, "E203", "whole number of 0 or more"),
+        ("DEMAND_WINDOW_DAYS", 0, "E203", "whole number of 1 or more"),
+        ("RELIABILITY_WINDOW", 0, "E203", "whole number of 1 or more"),
+        ("PRIORITY_CUSTOMER_GROUPS", "VIP", "E204", "list or tuple of strings"),
+        ("CAP_TO_INBOUND", "yes", "E204", "True or False"),
+        # notifications
+        ("OVERRUN_RULE", "usa", "E301", "one of 'ftc', 'eu', 'strict', 'notify'"),
+        ("FOLLOW_UP_DAYS", 0, "E302", "whole number of 1 or more, or None"),
+        ("NOTICE_CHUNK_SIZE", 0, "E302", "whole number of 1 or more"),
+        ("BEAT_LEASE_SECONDS", 5, "E302", "whole number of 10 or more"),
+        ("LINK_SCHEME", "ftp", "E303", "one of 'https', 'http'"),
+        ("LINK_HOST", "https://shop.example.com/", "E303", "host name"),
+        ("MERCHANT_EMAILS", "shop@example.com", "E303", "list or tuple of email addresses"),
+        ("MERCHANT_EMAILS", ["merchant"], "E303", "'merchant' is not an email address"),
+        ("COMPENSATION_VOUCHER", {"benefit_type": "Free"}, "E303", '"Percentage" or "Absolute"'),
+        ("COMPENSATION_VOUCHER", {"value": "-5"}, "E303", "dict like"),
+        ("DIGEST_SEND_EMPTY", 1, "E303", "True or False"),
+    ],
+)
+def test_invalid_value_is_an_error_naming_the_setting(settings, name, value, check_id, says):
+    setattr(settings, f"BACKORDERS_{name}", value)
+    message = only_error(check_settings())
+    assert message.id == f"oscar_backorders.{check_id}"
+    assert message.msg.startswith(f"BACKORDERS_{name} is ")
+    assert says in message.msg
+    assert f"BACKORDERS_{name}" in message.hint
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEFAULT_MODE", "backorder"),
+        ("ESTIMATOR", "oscar_backorders.estimates.lead_time.LeadTimeEstimator"),
+        ("SELECTOR", "oscar_backorders.strategy.Selector"),
+        ("HOLIDAYS", (dt.date(2026, 12, 25), "2026-12-26")),
+        ("WEEKEND_DAYS", [5, 6, 7]),
+        ("FOLLOW_UP_DAYS", None),
+        ("COMPENSATION_AFTER_DAYS", 60),
+        ("SERVICE_LEVEL", 0.99),
+        ("PRIORITY_ORDER", "oscar_backorders.priorities.ManualThenUrgencyThenGroup"),
+        ("LINK_HOST", "127.0.0.1:8000"),
+        ("MERCHANT_EMAILS", ["merchant@example.com"]),
+        ("COMPENSATION_VOUCHER", {"benefit_type": "Absolute", "value": 5, "valid_days": 30}),
+        ("STRIPE_API_BASE", "http://127.0.0.1:8420"),
+        ("PAYMENT_RETRY_DELAYS_MINUTES", [1, 2.5]),
+    ],
+)
+def test_valid_value_other_than_the_default_passes(settings, name, value):
+    setattr(settings, f"BACKORDERS_{name}", value)
+    assert check_settings() == []
+
+
+def test_dotted_path_to_a_module_that_fails_on_import_is_reported_not_raised(
+    settings, tmp_path, monkeypatch
+):
+    (tmp_path / "broken_estimator.py").write_text("raise RuntimeError('no database yet')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    settings.BACKORDERS_ESTIMATOR = "broken_estimator.Estimator"
+    message = only_error(check_settings())
+    assert message.id == "oscar_backorders.E003"
+    assert "RuntimeError: no database yet" in message.msg
