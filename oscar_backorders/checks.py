@@ -9,6 +9,7 @@ and import what it names, but never let an exception from the shop's own code es
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -125,3 +126,113 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         )
     return messages
+
+
+def _shadowed_templates() -> list[str]:
+    """The plugin's overrides of Oscar templates that Django finds in Oscar's own folder instead.
+
+    Resolves each name as Django's template loaders do (without compiling anything): the first
+    folder that has the file wins. A shop's own copy of a template (in ``DIRS``) is the shop's
+    choice; only Oscar's original winning over the plugin's version is reported.
+    """
+    import oscar
+    from django.template import TemplateDoesNotExist, engines
+    from django.template.backends.django import DjangoTemplates
+
+    import oscar_backorders
+
+    plugin_dir = Path(oscar_backorders.__file__).parent / "templates"
+    oscar_dir = Path(oscar.__file__).parent / "templates"
+    overrides = sorted(
+        path.relative_to(plugin_dir).as_posix()
+        for path in (plugin_dir / "oscar").rglob("*")
+        if path.is_file() and (oscar_dir / path.relative_to(plugin_dir)).is_file()
+    )
+    shadowed = []
+    for name in overrides:
+        for engine in engines.all():
+            if not isinstance(engine, DjangoTemplates):
+                continue
+            origin = None
+            for loader in engine.engine.template_loaders:
+                for candidate in loader.get_template_sources(name):
+                    try:
+                        candidate.loader.get_contents(candidate)
+                    except TemplateDoesNotExist:
+                        continue
+                    origin = candidate
+                    break
+                if origin is not None:
+                    break
+            if origin is not None:
+                if Path(origin.name).is_relative_to(oscar_dir):
+                    shadowed.append(name)
+                break
+    return shadowed
+
+
+@checks.register(checks.Tags.templates)
+def check_app_order(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The plugin's template blocks are lost when Oscar's own templates are found first."""
+    try:
+        shadowed = _shadowed_templates()
+    except Exception:  # a template setup this check cannot read: nothing to report
+        return []
+    if not shadowed:
+        return []
+    return [
+        checks.Error(
+            "Django finds Oscar's own templates before the plugin's, so the plugin's additions "
+            f"to them are never shown ({', '.join(shadowed[:3])}"
+            + (f" and {len(shadowed) - 3} more" if len(shadowed) > 3 else "")
+            + ").",
+            hint=(
+                "In INSTALLED_APPS, list the plugin's app config "
+                '("oscar_backorders.apps.BackordersConfig" or your fork of it) before '
+                '"oscar.config.Shop" (README, "Install in a shop").'
+            ),
+            id="oscar_backorders.E010",
+        )
+    ]
+
+
+def _shadowing_class(strategy_class: type) -> type | None:
+    """The class whose availability methods win over :class:`Backorders`' in the MRO, if any."""
+    from oscar_backorders.strategy import Backorders
+
+    if not issubclass(strategy_class, Backorders):
+        return None
+    for method in ("availability_policy", "parent_availability_policy"):
+        owner = next(cls for cls in strategy_class.__mro__ if method in vars(cls))
+        if not issubclass(owner, Backorders):
+            return owner
+    return None
+
+
+@checks.register()
+def check_strategy_order(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``Backorders`` must come before Oscar's ``StockRequired`` (or any availability mixin)."""
+    from oscar.core.loading import get_class
+
+    try:
+        strategy = get_class("partner.strategy", "Selector")().strategy()
+    except Exception:  # a selector that needs a request: judged when the shop runs
+        return []
+    strategy_class = type(strategy)
+    owner = _shadowing_class(strategy_class)
+    if owner is None:
+        return []
+    return [
+        checks.Error(
+            f"The shop's strategy {strategy_class.__module__}.{strategy_class.__qualname__} "
+            "composes oscar_backorders.strategy.Backorders after "
+            f"{owner.__module__}.{owner.__qualname__}, whose availability wins: backorderable "
+            'products show as "Unavailable".',
+            hint=(
+                "Put Backorders in place of StockRequired, before the other mixins, e.g. "
+                "class Default(UseFirstStockRecord, Backorders, NoTax, Structured) "
+                '(README, "Shops that forked partner").'
+            ),
+            id="oscar_backorders.E011",
+        )
+    ]

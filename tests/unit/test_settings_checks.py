@@ -4,15 +4,63 @@ silently loses the plugin's behaviour (app order, strategy mixin order)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
+import oscar
 import pytest
 from django.core import checks
+from oscar.apps.partner import strategy as oscar_strategy
 
 from oscar_backorders.app_settings import DEFAULTS, RULES
-from oscar_backorders.checks import check_settings
+from oscar_backorders.checks import check_app_order, check_settings, check_strategy_order
+from oscar_backorders.strategy import Backorders
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+# --- strategies for the mixin-order checks (named by BACKORDERS_SELECTOR below) -----------------
+
+
+class StockRequiredFirst(
+    oscar_strategy.UseFirstStockRecord,
+    oscar_strategy.StockRequired,
+    Backorders,
+    oscar_strategy.NoTax,
+    oscar_strategy.Structured,
+):
+    pass
+
+
+class StockRequiredFirstSelector:
+    def strategy(self, request=None, user=None, **kwargs):
+        return StockRequiredFirst(request)
+
+
+class BackordersFirst(
+    oscar_strategy.UseFirstStockRecord,
+    Backorders,
+    oscar_strategy.StockRequired,
+    oscar_strategy.NoTax,
+    oscar_strategy.Structured,
+):
+    pass
+
+
+class BackordersFirstSelector:
+    def strategy(self, request=None, user=None, **kwargs):
+        return BackordersFirst(request)
+
+
+class RequestOnlySelector:
+    def strategy(self, request=None, user=None, **kwargs):
+        return oscar_strategy.Default(request.user)  # fails without a request
+
+
+HERE = __name__
 
 
 def only_error(messages):
@@ -26,6 +74,8 @@ def only_error(messages):
 
 def test_default_settings_pass_every_check():
     assert check_settings() == []
+    assert check_app_order() == []
+    assert check_strategy_order() == []
 
 
 def test_every_setting_has_a_rule_and_its_default_keeps_it():
@@ -148,3 +198,80 @@ def test_dotted_path_to_a_module_that_fails_on_import_is_reported_not_raised(
     message = only_error(check_settings())
     assert message.id == "oscar_backorders.E003"
     assert "RuntimeError: no database yet" in message.msg
+
+
+# --- app order ----------------------------------------------------------------------------------
+
+
+def test_plugin_listed_after_oscar_is_an_error_naming_the_lost_templates(tmp_path):
+    (tmp_path / "plugin_after_oscar.py").write_text(
+        textwrap.dedent(
+            """
+            from tests.settings import *  # noqa: F403
+            from tests.settings import INSTALLED_APPS
+
+            INSTALLED_APPS = [a for a in INSTALLED_APPS if a != "oscar_backorders.apps.BackordersConfig"]
+            INSTALLED_APPS.insert(
+                INSTALLED_APPS.index("oscar.config.Shop") + 1, "oscar_backorders.apps.BackordersConfig"
+            )
+            """
+        )
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "plugin_after_oscar",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "sandbox"), str(tmp_path)]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--tag", "templates"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "(oscar_backorders.E010)" in result.stderr
+    assert "oscar/catalogue/detail.html" in result.stderr
+    assert 'before "oscar.config.Shop"' in result.stderr
+
+
+def test_oscar_templates_found_first_is_an_error(settings):
+    """The same fault without reordering apps: Oscar's folder named before the plugin's."""
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [Path(oscar.__file__).parent / "templates"]}
+    ]
+    message = only_error(check_app_order())
+    assert message.id == "oscar_backorders.E010"
+    assert "INSTALLED_APPS" in message.hint
+
+
+def test_shops_own_copy_of_a_template_is_not_an_app_order_error(settings, tmp_path):
+    own = tmp_path / "oscar" / "catalogue" / "detail.html"
+    own.parent.mkdir(parents=True)
+    own.write_text("{% extends 'oscar/layout.html' %}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    assert check_app_order() == []
+
+
+# --- strategy mixin order -----------------------------------------------------------------------
+
+
+def test_backorders_after_stock_required_is_an_error_with_the_order_to_use(settings):
+    settings.BACKORDERS_SELECTOR = f"{HERE}.StockRequiredFirstSelector"
+    message = only_error(check_strategy_order())
+    assert message.id == "oscar_backorders.E011"
+    assert "StockRequiredFirst composes oscar_backorders.strategy.Backorders after" in message.msg
+    assert "oscar.apps.partner.availability" not in message.msg
+    assert "StockRequired" in message.msg
+    assert "Backorders in place of StockRequired" in message.hint
+
+
+def test_backorders_before_stock_required_passes(settings):
+    settings.BACKORDERS_SELECTOR = f"{HERE}.BackordersFirstSelector"
+    assert check_strategy_order() == []
+
+
+def test_selector_that_needs_a_request_is_left_to_run_time(settings):
+    settings.BACKORDERS_SELECTOR = f"{HERE}.RequestOnlySelector"
+    assert check_strategy_order() == []
