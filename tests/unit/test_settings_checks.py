@@ -275,3 +275,11 @@ def test_backorders_before_stock_required_passes(settings):
 def test_selector_that_needs_a_request_is_left_to_run_time(settings):
     settings.BACKORDERS_SELECTOR = f"{HERE}.RequestOnlySelector"
     assert check_strategy_order() == []
+
+
+def test_choices_of_the_rules_are_the_ones_the_code_knows():
+    from oscar_backorders.abstract_models import PolicyMode
+    from oscar_backorders.notifications.notices import OVERRUN_RULES
+
+    assert set(RULES["DEFAULT_MODE"].choices) == set(PolicyMode.values) - {PolicyMode.INHERIT}
+    assert RULES["OVERRUN_RULE"].choices == OVERRUN_RULES
