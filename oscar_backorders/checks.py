@@ -128,16 +128,34 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     return messages
 
 
+def _template_file(name: str) -> Path | None:
+    """The file Django renders for template ``name``: the first engine and folder that has it.
+
+    Asks the loaders in order, as ``get_template`` does, but only reads files (compiles none).
+    """
+    from django.template import TemplateDoesNotExist, engines
+    from django.template.backends.django import DjangoTemplates
+
+    for engine in engines.all():
+        if not isinstance(engine, DjangoTemplates):
+            continue
+        for loader in engine.engine.template_loaders:
+            for origin in loader.get_template_sources(name):
+                try:
+                    origin.loader.get_contents(origin)
+                except TemplateDoesNotExist:
+                    continue
+                return Path(origin.name)
+    return None
+
+
 def _shadowed_templates() -> list[str]:
     """The plugin's overrides of Oscar templates that Django finds in Oscar's own folder instead.
 
-    Resolves each name as Django's template loaders do (without compiling anything): the first
-    folder that has the file wins. A shop's own copy of a template (in ``DIRS``) is the shop's
-    choice; only Oscar's original winning over the plugin's version is reported.
+    A shop's own copy of a template (in ``DIRS``) is the shop's choice; only Oscar's original
+    winning over the plugin's version is reported.
     """
     import oscar
-    from django.template import TemplateDoesNotExist, engines
-    from django.template.backends.django import DjangoTemplates
 
     import oscar_backorders
 
@@ -148,27 +166,11 @@ def _shadowed_templates() -> list[str]:
         for path in (plugin_dir / "oscar").rglob("*")
         if path.is_file() and (oscar_dir / path.relative_to(plugin_dir)).is_file()
     )
-    shadowed = []
-    for name in overrides:
-        for engine in engines.all():
-            if not isinstance(engine, DjangoTemplates):
-                continue
-            origin = None
-            for loader in engine.engine.template_loaders:
-                for candidate in loader.get_template_sources(name):
-                    try:
-                        candidate.loader.get_contents(candidate)
-                    except TemplateDoesNotExist:
-                        continue
-                    origin = candidate
-                    break
-                if origin is not None:
-                    break
-            if origin is not None:
-                if Path(origin.name).is_relative_to(oscar_dir):
-                    shadowed.append(name)
-                break
-    return shadowed
+    return [
+        name
+        for name in overrides
+        if (found := _template_file(name)) is not None and found.is_relative_to(oscar_dir)
+    ]
 
 
 @checks.register(checks.Tags.templates)
