@@ -30,16 +30,20 @@ def end(connection):
 
 
 def write_while_another_process_writes(path, options) -> Exception | None:
-    """Returns the error the second writer met, if any."""
+    """Returns the error the second writer met, if any.
+
+    Each writer runs in a thread of its own, with its own connection (connection handlers are
+    per thread), as two processes would; the test's thread only waits.
+    """
     handler = ConnectionHandler(
         {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path), "OPTIONS": options}}
     )
-    setup = handler["default"]
-    setup.cursor().execute("CREATE TABLE IF NOT EXISTS counter (n integer)")
     holding = threading.Event()
+    errors: list[Exception] = []
 
     def first_writer() -> None:
-        connection = handler["default"]  # its own connection: handlers are per thread
+        connection = handler["default"]
+        connection.cursor().execute("CREATE TABLE IF NOT EXISTS counter (n integer)")
         begin(connection)
         connection.cursor().execute("INSERT INTO counter VALUES (1)")
         holding.set()
@@ -47,23 +51,46 @@ def write_while_another_process_writes(path, options) -> Exception | None:
         end(connection)
         connection.close()
 
-    thread = threading.Thread(target=first_writer)
+    def second_writer() -> None:
+        connection = handler["default"]
+        holding.wait()
+        try:
+            begin(connection)
+            cursor = connection.cursor()
+            cursor.execute("SELECT count(*) FROM counter")
+            cursor.execute("INSERT INTO counter VALUES (2)")
+            end(connection)
+        except OperationalError as exc:
+            errors.append(exc)
+            connection.rollback()
+            connection.set_autocommit(True)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_writer), threading.Thread(target=second_writer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors[0] if errors else None
+
+
+def rows_and_journal_mode(path) -> tuple[int, str]:
+    result: list[tuple[int, str]] = []
+
+    def read() -> None:
+        connection = ConnectionHandler(
+            {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}}
+        )["default"]
+        cursor = connection.cursor()
+        rows = cursor.execute("SELECT count(*) FROM counter").fetchone()[0]
+        result.append((rows, cursor.execute("PRAGMA journal_mode").fetchone()[0]))
+        connection.close()
+
+    thread = threading.Thread(target=read)
     thread.start()
-    holding.wait()
-    error = None
-    try:
-        begin(setup)
-        cursor = setup.cursor()
-        cursor.execute("SELECT count(*) FROM counter")
-        cursor.execute("INSERT INTO counter VALUES (2)")
-        end(setup)
-    except OperationalError as exc:
-        error = exc
-        setup.rollback()
-        setup.set_autocommit(True)
-    thread.join()
-    setup.close()
-    return error
+    thread.join(timeout=60)
+    return result[0]
 
 
 @pytest.fixture
@@ -80,12 +107,7 @@ def test_sandbox_uses_the_concurrent_sqlite_options():
 
 def test_second_writer_waits_and_commits_when_processes_share_the_sandbox_file(database_file):
     assert write_while_another_process_writes(database_file, SQLITE_OPTIONS) is None
-    check = ConnectionHandler(
-        {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(database_file)}}
-    )["default"]
-    assert check.cursor().execute("SELECT count(*) FROM counter").fetchone() == (2,)
-    assert check.cursor().execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    check.close()
+    assert rows_and_journal_mode(database_file) == (2, "wal")
 
 
 def test_second_writer_fails_with_sqlite_defaults(database_file):
