@@ -395,7 +395,7 @@ RULES: dict[str, Rule | None] = {
     "SHIPS_LATER_CACHE_SECONDS": WholeNumber(check_id=_CORE_NUMBER),
     "ALTERNATIVES_LIMIT": WholeNumber(check_id=_CORE_NUMBER),
     "ALTERNATIVES_CACHE_SECONDS": WholeNumber(check_id=_CORE_NUMBER),
-    "PAYMENT_GATEWAY": None,  # oscar_backorders.E101, E121
+    "PAYMENT_GATEWAY": None,  # oscar_backorders.E101, E121, E122
     "PAYMENT_AUTHORISATION_VALIDITY_DAYS": WholeNumber(check_id=_PAYMENT_NUMBER, minimum=1),
     "PAYMENT_REAUTHORISE_WITHIN_HOURS": WholeNumber(check_id=_PAYMENT_NUMBER),
     "PAYMENT_RETRY_DELAYS_MINUTES": Minutes(check_id=_PAYMENT_NUMBER),
