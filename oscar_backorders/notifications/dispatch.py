@@ -210,6 +210,9 @@ def send_notice(notice_id: int) -> str:
     backend: the failure is recorded and retried. A database error after the backend accepted
     the message does not send it again: the "sent" mark is retried (:func:`_mark_sent`).
     """
+    # Before the notice's transaction, so the email types commit at once: inserted inside it,
+    # every other worker's first send would wait on them until this one's mail went out.
+    ensure_email_types()
     mail = _MailConnection()
     now = timezone.now()
     try:
