@@ -179,13 +179,22 @@ class BackorderLineAvailability(BackorderAvailability):
     """The availability of one basket line: its ``message`` speaks of the line's own quantity.
 
     Oscar's basket and checkout templates show ``availability.message`` for each line; for a line
-    that message is "2 ship now, 3 backordered — ships by …" rather than the product's. The line is
-    read when the message is rendered, so a quantity changed in the basket form is reflected.
+    that message is "2 ship now, 3 backordered — ships by …" rather than the product's. The
+    line's quantity is read when the message is rendered.
     """
 
     def __init__(self, base: BackorderAvailability, line: object) -> None:
         self.__dict__.update(base.__dict__)
         self.line = line
+
+    def is_purchase_permitted(self, quantity: int) -> tuple[bool, str]:
+        # Oscar's ``Basket.is_quantity_allowed(qty, line=line)`` asks a line's policy about the
+        # *change* in quantity: 0 when the line is left as it is, negative when it is lowered.
+        # Keeping or lowering what the basket already holds is always allowed; the resulting
+        # total is judged by the positive quantities Oscar asks about next.
+        if quantity < 1:
+            return True, ""
+        return super().is_purchase_permitted(quantity)
 
     @property
     def message(self) -> str:  # type: ignore[override]

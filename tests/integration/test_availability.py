@@ -6,6 +6,7 @@ from oscar.test.factories import create_product
 
 from oscar_backorders.abstract_models import PolicyMode
 from tests.factories import stocked_product
+from tests.helpers import basket_with
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,19 @@ def test_zero_or_negative_quantity_is_refused(strategy, today):
     availability = info(strategy, stocked_product()).availability
     assert availability.is_purchase_permitted(0) == (False, "the quantity must be at least 1")
     assert availability.is_purchase_permitted(-2)[0] is False
+
+
+def test_basket_line_may_keep_or_lower_its_quantity_when_asked_about_the_change(strategy, today):
+    # Oscar's Basket.is_quantity_allowed(qty, line=line) passes the change in quantity:
+    # 0 for a line left as it is, negative for a line lowered.
+    product = stocked_product(num_in_stock=0, cap=5)
+    basket = basket_with(strategy, (product, 3))
+    availability = basket.all_lines()[0].purchase_info.availability
+    assert availability.is_purchase_permitted(0) == (True, "")
+    assert availability.is_purchase_permitted(-2) == (True, "")
+    assert availability.is_purchase_permitted(5) == (True, "")
+    assert availability.is_purchase_permitted(6) == (False, "a maximum of 5 can be ordered")
+    assert basket.is_quantity_allowed(0, line=basket.all_lines()[0]) == (True, None)
 
 
 def test_preorder_shows_release_date_and_backorders_every_unit(strategy, today):
