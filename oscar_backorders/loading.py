@@ -22,6 +22,8 @@ from oscar_backorders.app_settings import backorder_settings
 #: :func:`composes_payment`); every other mixin leaves products without a policy as Oscar has them.
 MIXINS: dict[tuple[str, str], str] = {
     ("partner.strategy", "Selector"): "oscar_backorders.strategy.BackorderSelectorMixin",
+    ("basket.forms", "BasketLineForm"): "oscar_backorders.basket.BackorderBasketLineFormMixin",
+    ("basket.views", "BasketView"): "oscar_backorders.basket.BackorderBasketViewMixin",
     ("order.utils", "OrderCreator"): "oscar_backorders.placement.BackorderOrderCreatorMixin",
     ("customer.alerts.utils", "AlertsDispatcher"): (
         "oscar_backorders.receivers.InStockAlertsDispatcherMixin"

@@ -27,6 +27,7 @@ def _env() -> dict[str, str]:
 
 SHARED_TESTS = [
     "tests/functional/test_customer_display.py",
+    "tests/functional/test_basket_quantities.py",
     "tests/functional/test_customer_cancel.py",
     "tests/functional/test_ships_later.py",
     "tests/integration/test_placement.py",
