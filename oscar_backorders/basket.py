@@ -10,7 +10,8 @@ own reason. Lines without a policy are judged by Oscar, unchanged.
 Oscar's basket formset validates the basket's own (cached) line objects, and Django's
 ``ModelForm`` writes each accepted quantity onto its line before the formset learns that another
 line was refused; the page then drew totals for quantities that were never saved.
-:class:`BackorderBasketViewMixin` draws a refused update from the basket as it is saved.
+:class:`BackorderBasketViewMixin` draws a refused update of a basket holding a backordered line
+from the basket as it is saved.
 
 The zero-fork loader composes both; a shop that forked ``basket`` composes them itself.
 """
@@ -76,16 +77,23 @@ class BackorderBasketLineFormMixin:
 class BackorderBasketViewMixin:
     """Mixin for Oscar's ``basket.views.BasketView``: a refused update changes nothing shown.
 
-    When the formset is refused, the basket's lines are read again and its offers applied again
-    before the page is drawn, so quantities, line prices, totals and availability messages are
-    the saved ones. The refused line keeps the customer's input and its error.
+    When the formset is refused and the basket holds a line under a backorder policy, the
+    basket's lines are read again and its offers applied again before the page is drawn, so
+    quantities, line prices, totals and availability messages are the saved ones. The refused
+    line keeps the customer's input and its error. A basket without such a line is drawn by
+    Oscar, as Oscar draws it.
     """
 
     request: Any
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         formset = kwargs.get("formset")
-        if formset is not None and formset.is_bound and not formset.is_valid():
+        if (
+            formset is not None
+            and formset.is_bound
+            and not formset.is_valid()
+            and holds_backorders(self.request.basket)
+        ):
             self.show_saved_basket(formset)
         return super().get_context_data(**kwargs)  # type: ignore[misc]
 
@@ -98,3 +106,11 @@ class BackorderBasketViewMixin:
         for form in formset.forms:
             if form.instance.pk in saved:
                 form.instance = saved[form.instance.pk]
+
+
+def holds_backorders(basket: Any) -> bool:
+    """Whether a line of ``basket`` is under a backorder policy (its purchase info is cached)."""
+    return any(
+        isinstance(line.purchase_info.availability, BackorderAvailability)
+        for line in basket.all_lines()
+    )

@@ -53,7 +53,7 @@ def saved_quantities():
     return {line.product.title: line.quantity for line in Line.objects.all()}
 
 
-def update(client, quantities, **extra):
+def update(client, quantities, url=None, **extra):
     """Press Update on the basket page with ``quantities`` ({product: quantity}) in its inputs."""
     formset = client.get(reverse("basket:summary")).context["formset"]
     data = {f"form-{name}": value for name, value in formset.management_form.initial.items()}
@@ -61,7 +61,7 @@ def update(client, quantities, **extra):
         product = form.instance.product
         data[f"form-{index}-id"] = form.instance.pk
         data[f"form-{index}-quantity"] = quantities.get(product, form.instance.quantity)
-    return client.post(reverse("basket:summary"), data, **extra)
+    return client.post(url or reverse("basket:summary"), data, **extra)
 
 
 def totals(html):
@@ -234,3 +234,20 @@ def test_line_without_a_policy_is_judged_exactly_as_oscar_judges_it(client, prod
             ours = line_form(BasketLineForm, pk, quantity)
             oscars = line_form(OscarBasketLineForm, pk, quantity)
             assert (ours.is_valid(), ours.errors) == (oscars.is_valid(), oscars.errors), quantity
+
+
+@with_basket_mixins
+def test_refusal_in_a_basket_without_backorders_is_drawn_as_oscar_draws_it(
+    client, products, settings
+):
+    settings.ROOT_URLCONF = "tests.urls_with_oscar_basket"
+    scarce = stocked_product(num_in_stock=5, mode=None)
+    add_to_basket(client, scarce, 2)
+    add_to_basket(client, products["notebook"], 1)
+    change = {scarce: 6, products["notebook"]: 3}
+
+    ours = update(client, change)
+    oscars = update(client, change, url="/oscar-basket/")
+
+    assert errors(ours) == errors(oscars) != {}
+    assert totals(ours.content.decode()) == totals(oscars.content.decode())
