@@ -23,7 +23,8 @@ class _NoMigrations(dict):
 
 
 @contextlib.contextmanager
-def django_test_database() -> Iterator[None]:
+def django_test_database(*, name_suffix: str = "") -> Iterator[None]:
+    """A fresh test database for the duration (``name_suffix``: so it cannot be another's)."""
     for path in (ROOT, ROOT / "sandbox"):
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
@@ -37,6 +38,11 @@ def django_test_database() -> Iterator[None]:
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     setup_test_environment()
+    if name_suffix and connection.vendor != "sqlite":
+        test = connection.settings_dict.setdefault("TEST", {})
+        test["NAME"] = (
+            f"{test.get('NAME') or 'test_' + connection.settings_dict['NAME']}_{name_suffix}"
+        )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         yield

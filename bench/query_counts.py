@@ -1,33 +1,36 @@
-"""SQL queries per customer page, with the plugin and with plain Oscar, at 1 and 50 lines.
+"""SQL queries per customer page: plain Oscar, the plugin with no policy, the plugin with policies.
 
     python bench/query_counts.py            # or: make bench
 
-Prints a Markdown table (the one in README's "Guarantees"). The walk itself is
-``tests/budgets.py``, which the query-budget tests also use.
+Prints the Markdown tables of README's "Measured". Each shop is walked in its own process on
+the same data (see ``tests/budgets.py``, which the query-budget tests also use); SQLite unless
+``BACKORDERS_TEST_DATABASE_URL`` names a PostgreSQL server.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
-from _setup import django_test_database
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.budgets import SHOPS, measure_all, table  # noqa: E402
 
 SIZES = (1, 50)
 
 
 def main() -> int:
-    with django_test_database():
-        from django.db import connection
-
-        from tests.budgets import table, walk
-
-        in_stock = {(mode, n): walk(mode, n) for mode in ("plugin", "plain") for n in SIZES}
-        backordered = {("plugin", n): walk("plugin", n, backordered=True) for n in SIZES}
-        backordered.update({k: v for k, v in in_stock.items() if k[0] == "plain"})
-        print(f"Query counts per page ({connection.vendor}); products in stock, with policies:\n")
-        print(table(in_stock, SIZES))
-        print("\nEvery line backordered (plain Oscar cannot sell these; its in-stock counts):\n")
-        print(table(backordered, SIZES))
+    vendor = "postgresql" if os.environ.get("BACKORDERS_TEST_DATABASE_URL") else "sqlite"
+    found = measure_all([*((shop, SIZES, False) for shop in SHOPS), ("policies", SIZES, True)])
+    in_stock = {(shop, n): c for (shop, n, backordered), c in found.items() if not backordered}
+    print(f"Query counts per page ({vendor}); every product in stock:\n")
+    print(table(in_stock, SIZES))
+    backordered = {("plain", n): in_stock[("plain", n)] for n in SIZES}
+    backordered.update({(shop, n): c for (shop, n, b), c in found.items() if b})
+    print("\nEvery line backordered (plain Oscar cannot sell these; its in-stock counts):\n")
+    print(table(backordered, SIZES))
     return 0
 
 
