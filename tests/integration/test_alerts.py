@@ -47,3 +47,24 @@ def test_no_back_in_stock_alert_when_arriving_stock_all_goes_to_waiting_backorde
     dispatch_due_notices()
     assert mail.outbox == []
     assert product.productalert_set.get().status == "Active"
+
+
+def _queries_of(dispatcher_class, product):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        dispatcher_class().send_product_alert_email_for_user(product)
+    return len(queries)
+
+
+def test_in_stock_check_costs_no_query_of_its_own_when_a_stock_record_is_saved():
+    # Oscar runs the dispatcher on every stock-record save: once per line when an order is placed.
+    from oscar.apps.customer.alerts.utils import AlertsDispatcher as OscarAlertsDispatcher
+    from oscar.core.loading import get_class
+
+    product = stocked_product(num_in_stock=5, mode=None)  # on the shelf: Oscar's own path runs
+    ours = get_class("customer.alerts.utils", "AlertsDispatcher")
+    assert ours is not OscarAlertsDispatcher
+    assert _queries_of(ours, product) == _queries_of(OscarAlertsDispatcher, product)
+    assert "stockrecords" not in getattr(product, "_prefetched_objects_cache", {})
