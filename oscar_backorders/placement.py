@@ -53,6 +53,16 @@ def _shown_policy(line: Any) -> ResolvedPolicy | None:
     return getattr(availability, "backorder_policy", None)
 
 
+def _policies_of(basket: Any) -> PolicyCache:
+    """The policies the request's strategy already resolved for ``basket`` when the checkout
+    checked it (the same request), else a new cache (an offline placement)."""
+    if getattr(basket, "has_strategy", False):
+        policies = getattr(basket.strategy, "backorder_policies", None)
+        if isinstance(policies, PolicyCache):
+            return policies
+    return PolicyCache()
+
+
 def _policy_for(line: Any, cache: PolicyCache) -> ResolvedPolicy:
     """Reuse the policy the checkout showed (no query) or load it."""
     policy = _shown_policy(line)
@@ -68,8 +78,9 @@ class BackorderOrderCreatorMixin:
 
     def place_order(self, basket: Any, *args: Any, **kwargs: Any) -> Any:
         lines = list(basket.all_lines())
-        self._bo_cache = PolicyCache()
-        # Lines priced by the plugin's strategy carry their policy; load only the others.
+        self._bo_cache = _policies_of(basket)
+        # Lines priced by the plugin's strategy carry their policy, and the strategy knows the
+        # policies of the lines it found in stock; load only the others.
         self._bo_cache.warm(
             line.stockrecord
             for line in lines
