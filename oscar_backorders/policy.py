@@ -2,7 +2,8 @@
 
 ``resolve_policy`` is pure. ``PolicyCache`` loads the policy rows a page needs in one query and
 memoises them for the life of a strategy (i.e. one request), so list pages and baskets do not pay a
-query per stock record.
+query per stock record. A shop with no policy at all pays no query: :func:`policies_exist` keeps
+that fact in the shop's cache.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
+from django.db import transaction
 from django.db.models import Q
 from oscar.core.loading import get_model
 
@@ -90,6 +94,62 @@ def _values(row: Any) -> PolicyValues:
     )
 
 
+#: Key, in the shop's default cache, of "some backorder policy row exists".
+POLICIES_EXIST_KEY = "oscar_backorders:policies-exist"
+#: Seconds a process may trust "no policy exists" / "some policy exists" before asking again.
+NO_POLICY_SECONDS = 60
+SOME_POLICY_SECONDS = 3600
+
+
+def policies_exist() -> bool | None:
+    """Whether any backorder policy row exists (``None``: the shop's cache cannot say).
+
+    Most shops that install the plugin start with no policy, and then every product is plain
+    Oscar's: knowing that, a page needs no policy query. The fact lives in the shop's default
+    cache so that every process sees a change:
+
+    - saving a policy sets it to True at once and again when the save commits
+      (:func:`policy_saved`), and a process that found no policy only *adds* False, so it never
+      overwrites a True written meanwhile; with a cache the processes share (Redis, Memcached),
+      the first policy counts everywhere as soon as it is committed;
+    - with a per-process cache (Django's default ``LocMemCache``), other processes go on
+      treating products as plain Oscar's for up to :data:`NO_POLICY_SECONDS` after the first
+      policy is created. That is the safe side: a stale "no policy" only ever refuses what the
+      new policy would allow (:class:`PolicyCache` takes the shortcut only while
+      ``BACKORDERS_DEFAULT_MODE`` is "off"), never sells what it forbids;
+    - True only costs the ordinary lookup, so deleting the last policy needs no invalidation: the
+      fact is asked again after :data:`SOME_POLICY_SECONDS`.
+
+    Writes that send no ``post_save`` (``QuerySet.update``, ``bulk_create``, raw SQL) must call
+    :func:`policy_saved` themselves; the plugin's own code saves policies one by one.
+    """
+    cache = caches["default"]
+    if isinstance(cache, DummyCache):
+        return None
+    exists = cache.get(POLICIES_EXIST_KEY)
+    if exists is None:
+        BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
+        exists = BackorderPolicy._default_manager.exists()
+        timeout = SOME_POLICY_SECONDS if exists else NO_POLICY_SECONDS
+        cache.add(POLICIES_EXIST_KEY, exists, timeout)
+    return bool(exists)
+
+
+def policy_saved(*, using: str | None = None, **kwargs: Any) -> None:
+    """A policy was created or changed: every process must look policies up again.
+
+    Connected to ``post_save`` of ``BackorderPolicy`` (see ``receivers.py``). Set at once, so the
+    saving transaction itself sees the policy, and again on commit, after which no process can
+    still find no row and write False.
+    """
+
+    def mark() -> None:
+        caches["default"].set(POLICIES_EXIST_KEY, True, SOME_POLICY_SECONDS)
+
+    mark()
+    transaction.on_commit(mark, using=using)
+
+
 class PolicyCache:
     """Per-request memo of resolved policies, keyed by stock record id.
 
@@ -103,7 +163,10 @@ class PolicyCache:
     #: Most stock-record policies loaded at once for a partner before falling back to per-batch.
     partner_prefetch_limit = 500
 
-    def __init__(self) -> None:
+    def __init__(self, *, skip_when_none_exist: bool = False) -> None:
+        # The customer's pages (the strategy) skip the lookup while no policy exists anywhere and
+        # the shop-wide mode is "off" (see policies_exist); background work always looks up.
+        self._none_exist: bool | None = None if skip_when_none_exist else False
         self._resolved: dict[int, ResolvedPolicy] = {}
         self._partner_rows: dict[int, PolicyValues | None] = {}
         self._record_rows: dict[int, PolicyValues] = {}
@@ -133,6 +196,15 @@ class PolicyCache:
             sr.pk: sr for sr in stockrecords if sr is not None and sr.pk not in self._resolved
         }
         if not missing:
+            return
+        if self._no_policy_anywhere():
+            plain = resolve_policy(
+                None,
+                None,
+                default_mode=PolicyMode.OFF,
+                default_lead_time_days=backorder_settings.DEFAULT_LEAD_TIME_DAYS,
+            )
+            self._resolved.update(dict.fromkeys(missing, plain))
             return
         BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
         manager = BackorderPolicy._default_manager
@@ -176,6 +248,14 @@ class PolicyCache:
             )
         if backorder_settings.CAP_TO_INBOUND:
             self._cap_to_inbound([pk for pk in missing if self._resolved[pk].allows_backorders])
+
+    def _no_policy_anywhere(self) -> bool:
+        """True when every stock record resolves to "off" without a lookup (asked once)."""
+        if self._none_exist is None:
+            self._none_exist = (
+                backorder_settings.DEFAULT_MODE == PolicyMode.OFF and policies_exist() is False
+            )
+        return self._none_exist
 
     def _cap_to_inbound(self, stockrecord_ids: list[int]) -> None:
         """Cap mode "only what inbound supply can fill": units still expected on open purchase

@@ -5,6 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import prefetch_related_objects
+from django.db.models.signals import post_save
+from oscar.core.loading import get_model
+
+from oscar_backorders.policy import policy_saved
+
+post_save.connect(
+    policy_saved,
+    sender=get_model("oscar_backorders", "BackorderPolicy"),
+    dispatch_uid="oscar_backorders.policy_saved",
+)
 
 
 class InStockAlertsDispatcherMixin:

@@ -40,7 +40,7 @@ class Backorders:
     def _backorder_state(self) -> tuple[PolicyCache, dict[int, Estimate], date]:
         state = self.__dict__.get("_backorder_state_")
         if state is None:
-            state = (PolicyCache(), {}, timezone.localdate())
+            state = (PolicyCache(skip_when_none_exist=True), {}, timezone.localdate())
             self.__dict__["_backorder_state_"] = state
         return state
 
