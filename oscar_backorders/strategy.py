@@ -16,6 +16,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from oscar.apps.partner import strategy as oscar_strategy
 from oscar.core.loading import get_class
@@ -110,13 +111,51 @@ class Backorders:
     def fetch_for_line(self, line: Any, stockrecord: Any = None) -> Any:
         basket = getattr(line, "basket", None)
         if basket is not None and basket.id:
-            # The basket caches its lines; warming here costs one query for the whole basket.
-            self.warm_backorder_policies(bl.stockrecord for bl in basket.all_lines())
-        info = super().fetch_for_line(line, stockrecord)  # type: ignore[misc]
+            self._prepare_basket(basket)
+        if _reuses_line_stockrecord(type(self)):
+            # Oscar's own fetch_for_line selects the product's first stock record again, one
+            # query per line each time a line's price or availability is read (the basket page
+            # does it twice per line, placement three times). The line already holds the stock
+            # record that same rule chose when the product was added, the one placement
+            # allocates: price and judge the line by it.
+            info = self.fetch_for_product(line.product, stockrecord or line.stockrecord)
+        else:
+            info = super().fetch_for_line(line, stockrecord)  # type: ignore[misc]
         if isinstance(info.availability, BackorderAvailability):
             # A line's message speaks of its quantity: "2 ship now, 3 backordered — ships by …".
             info = info._replace(availability=BackorderLineAvailability(info.availability, line))
         return info
+
+    def _prepare_basket(self, basket: Any) -> None:
+        """Load what pricing every line of ``basket`` needs, in a query or two for all of them:
+        the policies of their stock records and their products' classes (which Oscar's
+        availability reads per line, ``product.get_product_class().track_stock``)."""
+        lines = basket.all_lines()  # cached by the basket: the instances the pages render
+        if self.__dict__.get("_backorder_prepared_lines_") is lines:
+            return
+        self.__dict__["_backorder_prepared_lines_"] = lines
+        self.warm_backorder_policies(line.stockrecord for line in lines)
+        products = [line.product for line in lines]
+        prefetch_related_objects([p for p in products if not p.is_child], "product_class")
+        prefetch_related_objects([p for p in products if p.is_child], "parent__product_class")
+
+
+@cache
+def _reuses_line_stockrecord(strategy_class: type) -> bool:
+    """Whether ``strategy_class`` prices a basket line exactly as Oscar's ``Base`` does (the
+    product's first stock record), so the line's own stock record is the same choice.
+
+    A strategy with its own ``fetch_for_line`` (bundles, line options) or its own
+    ``select_stockrecord`` (cheapest partner, the customer's country) keeps Oscar's behaviour.
+    """
+    mro = strategy_class.__mro__
+    after = mro[mro.index(Backorders) + 1 :] if Backorders in mro else mro
+    owner = next((cls for cls in after if "fetch_for_line" in cls.__dict__), None)
+    return (
+        owner is oscar_strategy.Base
+        and getattr(strategy_class, "select_stockrecord", None)
+        is oscar_strategy.UseFirstStockRecord.select_stockrecord
+    )
 
 
 class Default(

@@ -139,5 +139,6 @@ def test_one_query_loads_policies_for_a_whole_basket(strategy, today, num_lines,
         basket.add_product(stocked_product(num_in_stock=1), 1)
     plain, _ = _count_basket_queries(basket, OscarDefault())
     ours, messages = _count_basket_queries(basket, type(strategy)())
-    assert ours == plain + 1
+    # One query for the policies; none per line (Oscar re-selects each line's stock record).
+    assert ours <= plain + 1
     assert all(m == "In stock" for m in messages)  # each line of 1 ships from the shelf
