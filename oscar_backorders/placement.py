@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -69,6 +70,21 @@ def _policy_for(line: Any, cache: PolicyCache) -> ResolvedPolicy:
     return policy if policy is not None else cache.get(line.stockrecord)
 
 
+def _prepare_stockrecords(lines: list[Any]) -> None:
+    """What Oscar's placement reads of each line's stock record, loaded for all lines at once.
+
+    ``create_line_models`` reads ``stockrecord.partner`` (a query per line unless loaded here),
+    and every ``allocate`` saves the stock record, whose receivers read ``stockrecord.product``
+    (Oscar's back-in-stock alerts): that is the line's own product, already loaded.
+    """
+    records = [line.stockrecord for line in lines if line.stockrecord_id]
+    prefetch_related_objects(records, "partner")
+    for line in lines:
+        record = line.stockrecord if line.stockrecord_id else None
+        if record is not None and record.product_id == line.product_id:
+            record.product = line.product
+
+
 class BackorderOrderCreatorMixin:
     """``OrderCreator`` mixin: allocation with caps, and one ``BackorderLine`` per backordered line.
 
@@ -78,6 +94,7 @@ class BackorderOrderCreatorMixin:
 
     def place_order(self, basket: Any, *args: Any, **kwargs: Any) -> Any:
         lines = list(basket.all_lines())
+        _prepare_stockrecords(lines)
         self._bo_cache = _policies_of(basket)
         # Lines priced by the plugin's strategy carry their policy, and the strategy knows the
         # policies of the lines it found in stock; load only the others.
