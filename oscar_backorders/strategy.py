@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from oscar.apps.partner import strategy as oscar_strategy
-from oscar.core.loading import get_class
+from oscar.core.loading import get_class, get_model
 
 from oscar_backorders.abstract_models import PolicyMode
 from oscar_backorders.availability import BackorderAvailability, BackorderLineAvailability
@@ -115,16 +115,42 @@ class Backorders:
         if _reuses_line_stockrecord(type(self)):
             # Oscar's own fetch_for_line selects the product's first stock record again, one
             # query per line each time a line's price or availability is read (the basket page
-            # does it twice per line, placement three times). The line already holds the stock
-            # record that same rule chose when the product was added, the one placement
-            # allocates: price and judge the line by it.
-            info = self.fetch_for_product(line.product, stockrecord or line.stockrecord)
+            # does it twice per line, placement three times). The line holds the stock record
+            # that same rule chose when the product was added, the one placement allocates:
+            # price and judge the line by it. ``Line.purchase_info`` passes the one the basket
+            # loaded with its lines; asked without one (a template tag, Oscar's
+            # ``check_basket_is_valid``), it is read afresh, as Oscar does.
+            if stockrecord is None:
+                stockrecord = self._fresh_stockrecord(line)
+            info = self.fetch_for_product(line.product, stockrecord)
         else:
             info = super().fetch_for_line(line, stockrecord)  # type: ignore[misc]
         if isinstance(info.availability, BackorderAvailability):
             # A line's message speaks of its quantity: "2 ship now, 3 backordered — ships by …".
             info = info._replace(availability=BackorderLineAvailability(info.availability, line))
         return info
+
+    def _fresh_stockrecord(self, line: Any) -> Any:
+        """``line``'s stock record read afresh: one query for all the basket's lines per pass.
+
+        A pass ends when a line is asked for again (the next loop over the basket, or a change
+        to the stock in between, as in a second ``check_basket_is_valid``): the records of every
+        line are then read again. ``None`` when the record is gone (Oscar then selects one).
+        """
+        fresh = self.__dict__.setdefault("_backorder_fresh_", {"served": set(), "records": {}})
+        key = line.pk or id(line)
+        if key in fresh["served"] or line.stockrecord_id not in fresh["records"]:
+            basket = getattr(line, "basket", None)
+            lines = basket.all_lines() if basket is not None and basket.id else []
+            ids = {other.stockrecord_id for other in lines} | {line.stockrecord_id}
+            StockRecord = get_model("partner", "StockRecord")
+            fresh["records"] = StockRecord._default_manager.in_bulk(ids)
+            fresh["served"] = set()
+        fresh["served"].add(key)
+        record = fresh["records"].get(line.stockrecord_id)
+        if record is not None and record.product_id == line.product_id:
+            record.product = line.product  # as Oscar's product.stockrecords would give it
+        return record
 
     def _prepare_basket(self, basket: Any) -> None:
         """Load what pricing every line of ``basket`` needs, in a query or two for all of them:

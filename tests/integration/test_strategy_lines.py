@@ -45,7 +45,7 @@ def _queries_to_price(basket):
             assert line.purchase_info.stockrecord is line.stockrecord
             line.purchase_info.availability.is_purchase_permitted(line.quantity)
         for line in lines:  # what Oscar's {% purchase_info_for_line %} tag asks
-            assert basket.strategy.fetch_for_line(line).stockrecord is line.stockrecord
+            assert basket.strategy.fetch_for_line(line).stockrecord == line.stockrecord
     return len(queries)
 
 
@@ -125,3 +125,29 @@ def test_variants_are_judged_by_their_parents_product_class(strategy, today):
     line = _fresh(basket, strategy).all_lines()[0]
     # Out of stock, but the class does not track stock: Oscar's "Available".
     assert line.purchase_info.availability.is_purchase_permitted(3)[0]
+
+
+def test_a_line_asked_for_again_sees_stock_taken_since_the_basket_loaded(strategy, today):
+    # Oscar's check_basket_is_valid asks the strategy without the line's stock record; Oscar
+    # reads it afresh there, and so does the plugin (once per pass over the basket).
+    product = stocked_product(num_in_stock=10, mode=None)
+    basket = _fresh(basket_with(strategy, (product, 1)), strategy)
+    line = basket.all_lines()[0]
+    assert strategy.fetch_for_line(line).availability.is_purchase_permitted(1)[0]
+    product.stockrecords.get().allocate(10)
+    assert not strategy.fetch_for_line(line).availability.is_purchase_permitted(1)[0]
+
+
+def test_one_query_reads_every_lines_stock_record_afresh_per_pass_over_the_basket(today):
+    Selector = get_class("partner.strategy", "Selector")
+    products = [stocked_product(num_in_stock=5, mode=None) for _ in range(6)]
+    basket = _fresh(basket_with(Selector().strategy(), *((p, 1) for p in products)), None)
+    strategy = Selector().strategy()
+    basket.strategy = strategy
+    lines = list(basket.all_lines())
+    strategy.fetch_for_line(lines[0])  # policies, product classes: loaded once per basket
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            for line in lines:
+                assert strategy.fetch_for_line(line).stockrecord == line.stockrecord
+        assert len(queries) == 1
