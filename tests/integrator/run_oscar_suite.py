@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,11 @@ def _pytest(
     return subprocess.call(command, cwd=workdir, env=env)
 
 
+def _make_writable(folder: Path) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
 def main(argv: list[str]) -> int:
     args, extra = _arguments(argv)
     source = Path(args.path).resolve()
@@ -87,6 +93,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="oscar-suite-") as tmp:
         workdir = Path(tmp)
         shutil.copytree(source, workdir / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+        _make_writable(workdir / "tests")  # CI's copy of the suite has no write bits
         if args.sqlite:
             code = _pytest(workdir, args, None, extra)
         else:
