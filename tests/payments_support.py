@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import F
+from django.urls import reverse
 from oscar.core.loading import get_model
 
 from oscar_backorders import services
@@ -52,6 +53,23 @@ def lines_of(order):
     main = order.lines.get(backorder__isnull=False)
     plain = order.lines.get(backorder__isnull=True)
     return main, plain
+
+
+def post_shipped(client, order, line, quantity):
+    """A merchant records a "Shipped" event for ``quantity`` units of ``line`` in Oscar's order
+    dashboard (a fresh Oscar has no shipping event types: the merchant adds "Shipped")."""
+    event_type, _ = get_model("order", "ShippingEventType").objects.get_or_create(name="Shipped")
+    return client.post(
+        reverse("dashboard:order-detail", kwargs={"number": order.number}),
+        {
+            "line_action": "create_shipping_event",
+            "shipping_event_type": event_type.code,
+            "selected_line": [line.pk],
+            f"selected_line_qty_{line.pk}": quantity,
+            "reference": "DHL 42",
+        },
+        follow=True,
+    )
 
 
 def allocate(line, quantity):

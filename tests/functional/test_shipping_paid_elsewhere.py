@@ -4,14 +4,13 @@ order dashboard as always, and the plugin records them as shipped."""
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
 from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
 from oscar_backorders.shipments import backordered_in_shipment
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
-from tests.payments_support import allocate, lines_of
+from tests.payments_support import allocate, lines_of, post_shipped
 
 pytestmark = pytest.mark.django_db
 
@@ -32,22 +31,6 @@ def order_paid_elsewhere(settings, strategy, today):
 def staff(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     return client
-
-
-def post_shipped(client, order, line, quantity):
-    # A fresh Oscar has no shipping event types; a merchant adds "Shipped" (code "shipped").
-    event_type, _ = ShippingEventType.objects.get_or_create(name="Shipped")
-    return client.post(
-        reverse("dashboard:order-detail", kwargs={"number": order.number}),
-        {
-            "line_action": "create_shipping_event",
-            "shipping_event_type": event_type.code,
-            "selected_line": [line.pk],
-            f"selected_line_qty_{line.pk}": quantity,
-            "reference": "DHL 42",
-        },
-        follow=True,
-    )
 
 
 @pytest.mark.parametrize(

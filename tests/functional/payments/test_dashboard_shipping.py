@@ -3,11 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
 from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
-from tests.payments_support import lines_of
+from tests.payments_support import lines_of, post_shipped
 
 pytestmark = pytest.mark.django_db
 
@@ -19,21 +18,6 @@ PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
 def staff(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     return client
-
-
-def post_shipped(client, order, line, quantity):
-    event_type, _ = ShippingEventType.objects.get_or_create(name="Shipped")
-    return client.post(
-        reverse("dashboard:order-detail", kwargs={"number": order.number}),
-        {
-            "line_action": "create_shipping_event",
-            "shipping_event_type": event_type.code,
-            "selected_line": [line.pk],
-            f"selected_line_qty_{line.pk}": quantity,
-            "reference": "DHL 42",
-        },
-        follow=True,
-    )
 
 
 def test_dashboard_shipped_event_captures_the_value_shipped(
