@@ -7,7 +7,6 @@ registered for them (Oscar's, or a forked app's) gains the policy inline.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 from decimal import Decimal
 from importlib import import_module
@@ -30,6 +29,7 @@ from oscar.core.loading import get_model
 
 from oscar_backorders import admin_actions, charts, reports
 from oscar_backorders.abstract_models import BackorderStatus
+from oscar_backorders.exports import write_rows
 from oscar_backorders.forms import BackorderPolicyForm
 
 BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
@@ -676,8 +676,7 @@ class BackorderLineAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = (
             f'attachment; filename="backorders-{table}-{since:%Y%m%d}-{until:%Y%m%d}.csv"'
         )
-        writer = csv.writer(response)
-        writer.writerows(reports.table_as_rows(table, tables[table]))
+        write_rows(response, reports.table_as_rows(table, tables[table]))
         return response
 
 

@@ -13,6 +13,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import PartnerFactory, UserFactory
 
 from oscar_backorders import services
+from oscar_backorders.exports import spreadsheet_safe
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
 from tests.supply_factories import SupplierFactory
@@ -207,3 +208,30 @@ def test_bucketed_facts_give_the_same_aging_and_weeks_as_exact_days(today):
         bucketed, start=since, end=until
     ) == reports.backorders_over_time(exact, start=since, end=until)
     assert sum(f.lines for f in exact) == 122  # days 0..60 inclusive, two lines each
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        '=HYPERLINK("http://evil.example/x","Click")',
+        "+SUM(1,2)",
+        "-2+3",
+        "@cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+    ],
+)
+def test_report_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_written_as_text(
+    merchant, history, title
+):
+    kettle = history[0].line.product
+    kettle.title = title
+    kettle.save()
+    history[0].line.__class__.objects.filter(product=kettle).update(title=title)
+    rows = read_csv(merchant.get(reverse(CSV, args=["accuracy_by_product"])))
+    assert rows[1][0] == "'" + title
+    assert rows[1][1:] == ["3", "2", "1", "66.7", "2.0"]  # figures stay numbers
+
+
+def test_report_csv_keeps_negative_numbers_numeric():
+    assert [spreadsheet_safe(v) for v in (-3, 0, "Kettle", None)] == [-3, 0, "Kettle", None]
