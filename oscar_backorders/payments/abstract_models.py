@@ -197,6 +197,11 @@ class AbstractPaymentCapture(models.Model):
         ordering = ["order", "sequence"]
         verbose_name = _("payment capture")
         verbose_name_plural = _("payment captures")
+        # Admin actions that move money, each behind its own permission.
+        permissions = [
+            ("retry_payment_capture", _("Can retry a held payment capture")),
+            ("abandon_payment_capture", _("Can abandon a held payment capture")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "sequence"], name="payment_capture_one_per_shipment"
@@ -289,6 +294,7 @@ class AbstractPaymentRelease(models.Model):
         ordering = ["-pk"]
         verbose_name = _("payment release")
         verbose_name_plural = _("payment releases")
+        permissions = [("retry_payment_release", _("Can retry a failed payment release"))]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_release_amount"),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="payment_release_quantity"),

@@ -87,7 +87,13 @@ class PaymentCaptureAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("order",)
     actions = ["retry_now", "abandon"]
 
-    @admin.action(description=_("Retry the capture now"))
+    def has_retry_capture_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("oscar_backorders.retry_payment_capture")
+
+    def has_abandon_capture_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("oscar_backorders.abandon_payment_capture")
+
+    @admin.action(description=_("Retry the capture now"), permissions=["retry_capture"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         done = 0
         for capture in queryset.exclude(status__in=["captured", "abandoned"]):
@@ -100,7 +106,10 @@ class PaymentCaptureAdmin(ReadOnlyMixin, admin.ModelAdmin):
             ngettext("%(n)d shipment captured.", "%(n)d shipments captured.", done) % {"n": done},
         )
 
-    @admin.action(description=_("Abandon the held shipment (its units can ship again)"))
+    @admin.action(
+        description=_("Abandon the held shipment (its units can ship again)"),
+        permissions=["abandon_capture"],
+    )
     def abandon(self, request: HttpRequest, queryset: QuerySet) -> None:
         for capture in queryset:
             try:
@@ -117,7 +126,10 @@ class PaymentReleaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("order", "backorder_line")
     actions = ["retry_now"]
 
-    @admin.action(description=_("Retry the release now"))
+    def has_retry_release_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("oscar_backorders.retry_payment_release")
+
+    @admin.action(description=_("Retry the release now"), permissions=["retry_release"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         for release in queryset.exclude(status="done"):
             execute_release(release.pk)

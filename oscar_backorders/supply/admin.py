@@ -149,7 +149,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
 
     def allocation_view(self, request: HttpRequest, stockrecord_id: int) -> HttpResponse:
         """Preview ("what would happen") and, on POST, run restock allocation for one record."""
-        if not request.user.has_perm("oscar_backorders.change_backorderline"):
+        if not request.user.has_perm("oscar_backorders.allocate_backorder_stock"):
             raise PermissionDenied
         record = get_object_or_404(StockRecord, pk=stockrecord_id)
         if request.method == "POST":

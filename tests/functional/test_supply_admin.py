@@ -150,3 +150,38 @@ def test_receive_everything_action_receives_each_open_line(merchant, waiting):
     assert record.num_in_stock == 3
     first.refresh_from_db()
     assert first.status == "allocated"
+
+
+def _staff_with(client, *codenames):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="oscar_backorders", codename__in=codenames
+        )
+    )
+    client.force_login(user)
+    return client
+
+
+def test_allocation_page_needs_the_allocate_permission_not_change(client, waiting):
+    record, first, second = waiting
+    type(record).objects.filter(pk=record.pk).update(num_in_stock=3)
+    url = reverse("admin:oscar_backorders_purchaseorder_allocation", args=[record.pk])
+    clerk = _staff_with(client, "change_backorderline", "view_purchaseorder")
+    assert clerk.get(url).status_code == 403
+    assert clerk.post(url).status_code == 403
+    first.refresh_from_db()
+    assert first.quantity_allocated == 0  # refused: nothing allocated
+
+
+def test_warehouse_staff_with_the_allocate_permission_run_the_allocation(client, waiting):
+    record, first, second = waiting
+    type(record).objects.filter(pk=record.pk).update(num_in_stock=3)
+    url = reverse("admin:oscar_backorders_purchaseorder_allocation", args=[record.pk])
+    warehouse = _staff_with(client, "allocate_backorder_stock", "view_purchaseorder")
+    assert warehouse.get(url).status_code == 200
+    warehouse.post(url)
+    first.refresh_from_db()
+    assert first.quantity_allocated == 2
