@@ -36,3 +36,18 @@ def place(basket: Any, number: str = "100001", user: Any = None, **kwargs: Any) 
         user=user,
         **kwargs,
     )
+
+
+def staff_with(client: Any, *codenames: str) -> Any:
+    """``client`` logged in as a staff user with only these permissions of the plugin."""
+    from django.contrib.auth.models import Permission
+    from oscar.test.factories import UserFactory
+
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="oscar_backorders", codename__in=codenames
+        )
+    )
+    client.force_login(user)
+    return client

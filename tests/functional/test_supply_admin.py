@@ -9,7 +9,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
 from tests.factories import stocked_product
-from tests.helpers import basket_with, place
+from tests.helpers import basket_with, place, staff_with
 from tests.supply_factories import SupplierFactory, inbound
 
 pytestmark = pytest.mark.django_db
@@ -152,24 +152,11 @@ def test_receive_everything_action_receives_each_open_line(merchant, waiting):
     assert first.status == "allocated"
 
 
-def _staff_with(client, *codenames):
-    from django.contrib.auth.models import Permission
-
-    user = UserFactory(is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="oscar_backorders", codename__in=codenames
-        )
-    )
-    client.force_login(user)
-    return client
-
-
 def test_allocation_page_needs_the_allocate_permission_not_change(client, waiting):
     record, first, second = waiting
     type(record).objects.filter(pk=record.pk).update(num_in_stock=3)
     url = reverse("admin:oscar_backorders_purchaseorder_allocation", args=[record.pk])
-    clerk = _staff_with(client, "change_backorderline", "view_purchaseorder")
+    clerk = staff_with(client, "change_backorderline", "view_purchaseorder")
     assert clerk.get(url).status_code == 403
     assert clerk.post(url).status_code == 403
     first.refresh_from_db()
@@ -180,7 +167,7 @@ def test_warehouse_staff_with_the_allocate_permission_run_the_allocation(client,
     record, first, second = waiting
     type(record).objects.filter(pk=record.pk).update(num_in_stock=3)
     url = reverse("admin:oscar_backorders_purchaseorder_allocation", args=[record.pk])
-    warehouse = _staff_with(client, "allocate_backorder_stock", "view_purchaseorder")
+    warehouse = staff_with(client, "allocate_backorder_stock", "view_purchaseorder")
     assert warehouse.get(url).status_code == 200
     warehouse.post(url)
     first.refresh_from_db()

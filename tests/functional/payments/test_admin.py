@@ -6,6 +6,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
 from oscar_backorders.payments.shipping import ship
+from tests.helpers import staff_with
 from tests.payments_support import lines_of
 
 pytestmark = pytest.mark.django_db
@@ -52,19 +53,6 @@ def test_authorisation_page_shows_its_captures(merchant, mixed_order, gateway, r
     assert "4.50" in response.content.decode()
 
 
-def _staff_with(client, *codenames):
-    from django.contrib.auth.models import Permission
-
-    user = UserFactory(is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="oscar_backorders", codename__in=codenames
-        )
-    )
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.parametrize("action", ["retry_now", "abandon"])
 def test_staff_who_may_only_view_captures_cannot_retry_or_abandon_them(
     client, mixed_order, gateway, run_on_commit, action
@@ -72,7 +60,7 @@ def test_staff_who_may_only_view_captures_cannot_retry_or_abandon_them(
     _main, plain = lines_of(mixed_order)
     gateway.fail_next("capture", "decline")
     held = run_on_commit(ship, mixed_order.pk, {plain.pk: 1})
-    viewer = _staff_with(client, "view_paymentcapture")
+    viewer = staff_with(client, "view_paymentcapture")
     url = reverse("admin:oscar_backorders_paymentcapture_changelist")
     listing = viewer.get(url)
     assert listing.status_code == 200
@@ -88,7 +76,7 @@ def test_staff_with_the_retry_permission_retry_a_held_capture(
     _main, plain = lines_of(mixed_order)
     gateway.fail_next("capture", "decline")
     held = run_on_commit(ship, mixed_order.pk, {plain.pk: 1})
-    cashier = _staff_with(client, "view_paymentcapture", "retry_payment_capture")
+    cashier = staff_with(client, "view_paymentcapture", "retry_payment_capture")
     url = reverse("admin:oscar_backorders_paymentcapture_changelist")
     assert 'value="retry_now"' in cashier.get(url).content.decode()
     assert 'value="abandon"' not in cashier.get(url).content.decode()
