@@ -1,7 +1,18 @@
 """Every row lock and conditional stock update the plugin takes, in one place.
 
-Locks are always taken in primary-key order (as Oscar's ``OrderCreator.place_order`` allocates
-in stock-record order) so two transactions can never wait on each other in a cycle.
+Rows of one kind are locked in primary-key order (as Oscar's ``OrderCreator.place_order``
+allocates in stock-record order). Across kinds, every flow takes them in this one order, so two
+transactions can never wait on each other in a cycle:
+
+1. a payment capture or release row (:func:`lock_capture`, :func:`lock_release`);
+2. stock records (:func:`lock_stockrecords`, :func:`allocate_within_cap`);
+3. backordered lines (:func:`lock_backorder_lines`);
+4. the order (:func:`lock_order`);
+5. the order's payment authorisation (:func:`lock_authorisation`);
+6. Oscar's payment source (:func:`lock_source`).
+
+A flow may skip a step, never go back up: a cancellation locks 2 → 3 → 4 → 5, settling a
+shipment's capture 1 → 2 → 3 → 4 → 5 → 6, planning a shipment 4 → 5.
 """
 
 from __future__ import annotations
@@ -53,3 +64,38 @@ def lock_backorder_lines(ids: Iterable[int]) -> dict[int, Any]:
         .order_by("pk")
     )
     return {row.pk: row for row in rows}
+
+
+def lock_order(order_id: int) -> Any | None:
+    """``SELECT … FOR UPDATE`` one order (``None`` when there is no such order)."""
+    Order = get_model("order", "Order")
+    return Order._default_manager.select_for_update(of=("self",)).filter(pk=order_id).first()
+
+
+def lock_capture(capture_id: int) -> Any:
+    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
+    return (
+        PaymentCapture._default_manager.select_for_update(of=("self",))
+        .select_related("order")
+        .get(pk=capture_id)
+    )
+
+
+def lock_release(release_id: int) -> Any:
+    PaymentRelease = get_model("oscar_backorders", "PaymentRelease")
+    return (
+        PaymentRelease._default_manager.select_for_update(of=("self",))
+        .select_related("order")
+        .get(pk=release_id)
+    )
+
+
+def lock_authorisation(authorisation_id: int) -> Any:
+    PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+    return PaymentAuthorisation._default_manager.select_for_update().get(pk=authorisation_id)
+
+
+def lock_source(source_id: int) -> Any:
+    """Oscar's ``Source.debit``/``allocate`` read-modify-write: lock the row first."""
+    Source = get_model("payment", "Source")
+    return Source._default_manager.select_for_update().get(pk=source_id)

@@ -41,6 +41,7 @@ if not is_model_registered("oscar_backorders", "ReleasedAllocation"):
 from oscar_backorders.payments.abstract_models import (
     AbstractPaymentAuthorisation,
     AbstractPaymentCapture,
+    AbstractPaymentLedgerEntry,
     AbstractPaymentRelease,
 )
 
@@ -142,3 +143,10 @@ if not is_model_registered("oscar_backorders", "BeatLease"):
         pass
 
     __all__.append("BeatLease")
+
+if not is_model_registered("oscar_backorders", "PaymentLedgerEntry"):
+
+    class PaymentLedgerEntry(AbstractPaymentLedgerEntry):
+        pass
+
+    __all__.append("PaymentLedgerEntry")

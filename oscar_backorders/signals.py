@@ -49,7 +49,9 @@ payment_capture_failed = Signal()
 payment_released = Signal()
 
 #: An authorisation will expire before the units it covers are expected to ship.
-#: Arguments: ``order`` (Order), ``expires_at`` (datetime).
+#: Sent when a renewal failed or cannot be done: the customer must confirm payment.
+#: Arguments: ``order`` (Order), ``expires_at`` (datetime), ``authorisation``
+#: (PaymentAuthorisation, the one waiting for the customer).
 authorisation_expiring = Signal()
 
 # --- Supply (sent after commit) ---

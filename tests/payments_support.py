@@ -10,7 +10,7 @@ from django.urls import reverse
 from oscar.core.loading import get_model
 
 from oscar_backorders import services
-from oscar_backorders.payments.authorise import authorise_order
+from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.gateways import get_gateway, reset_gateway_cache
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place

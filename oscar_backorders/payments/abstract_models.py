@@ -302,3 +302,78 @@ class AbstractPaymentRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.amount} {self.currency} ({self.get_status_display()})"
+
+
+class LedgerKind(models.TextChoices):
+    AUTHORISED = "authorised", pgettext_lazy("money movement", "Authorised")
+    CAPTURED = "captured", pgettext_lazy("money movement", "Captured")
+    RELEASED = "released", pgettext_lazy("money movement", "Released")
+    EXPIRED = "expired", pgettext_lazy("money movement", "Lapsed at the provider")
+    REFUNDED = "refunded", pgettext_lazy("money movement", "Refunded")
+
+
+class AbstractPaymentLedgerEntry(models.Model):
+    """One movement of an order's money at the provider; rows are only ever added.
+
+    Per authorisation, ``authorised = captured + released + expired + held``; refunds pay back
+    captured money. Every figure shown to a customer or merchant is a sum of these rows (the
+    authorisation's ``amount_captured``/``amount_released`` and Oscar's ``Source`` are kept equal
+    to them by :mod:`oscar_backorders.payments.ledger`, the only writer).
+    """
+
+    order = models.ForeignKey(
+        "order.Order",
+        on_delete=models.CASCADE,
+        related_name="backorder_ledger",
+        verbose_name=_("order"),
+    )
+    authorisation = models.ForeignKey(
+        "oscar_backorders.PaymentAuthorisation",
+        on_delete=models.PROTECT,
+        related_name="ledger",
+        verbose_name=_("authorisation"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=LedgerKind.choices, db_index=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=12)
+    reference = models.CharField(_("provider reference"), max_length=255, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=160, blank=True)
+    capture = models.ForeignKey(
+        "oscar_backorders.PaymentCapture",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger",
+        verbose_name=_("shipment capture"),
+    )
+    release = models.ForeignKey(
+        "oscar_backorders.PaymentRelease",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger",
+        verbose_name=_("cancellation release"),
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    date_created = models.DateTimeField(_("recorded"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+        app_label = "oscar_backorders"
+        ordering = ["order", "pk"]
+        verbose_name = _("payment ledger entry")
+        verbose_name_plural = _("payment ledger")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_ledger_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("Payment ledger entries are never changed; add a new entry.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("Payment ledger entries are never deleted.")

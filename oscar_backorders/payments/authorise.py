@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.payments import ledger
+from oscar_backorders.payments.abstract_models import AuthorisationStatus, LedgerKind
 from oscar_backorders.payments.exceptions import NoAuthorisation, PaymentRefused
-from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.base import Authorisation
 
 #: Oscar payment event type names the plugin records (one type per kind of money movement).
@@ -120,6 +121,14 @@ def record_authorisation(
         amount=answer.amount,
         expires_at=expires_at,
     )
+    ledger.post(
+        authorisation,
+        LedgerKind.AUTHORISED,
+        answer.amount,
+        reference=answer.reference,
+        idempotency_key=idempotency_key(order.number, "authorise"),
+        source_counted=True,
+    )
     OrderNote._default_manager.create(
         order=order,
         note_type=OrderNote.SYSTEM,
@@ -134,40 +143,11 @@ def record_authorisation(
     return authorisation
 
 
-def authorise_order(order_id: int, *, payment_token: str) -> Any:
-    """Authorise an already placed order's total (orders placed outside the checkout view).
-
-    Refuses an order that already has an active authorisation. Raises the gateway's errors.
-    """
-    Order = get_model("order", "Order")
-    PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
-    order = Order._default_manager.get(pk=order_id)
-    if PaymentAuthorisation._default_manager.filter(order=order, status="active").exists():
-        raise PaymentRefused(
-            _("Order %(number)s is already authorised.") % {"number": order.number},
-            order_id=order.pk,
-        )
-    gateway = get_gateway()
-    amount = check_amount(order.total_incl_tax)
-    answer = gateway.authorise(
-        amount=amount,
-        currency=order.currency,
-        order_number=order.number,
-        payment_token=payment_token,
-        idempotency_key=idempotency_key(order.number, "authorise"),
-    )
-    authorisation = record_authorisation(order, answer, gateway_name=gateway.name)
-    from oscar_backorders.payments.upfront import capture_in_stock
-
-    capture_in_stock(order, authorisation)
-    return authorisation
-
-
 def active_authorisation(order_id: int, *, lock: bool = False) -> Any:
     """The order's authorisation that captures draw from, or :class:`NoAuthorisation`."""
     PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
     queryset = PaymentAuthorisation._default_manager.filter(order_id=order_id).exclude(
-        status__in=["replaced"]
+        status__in=[AuthorisationStatus.REPLACED]
     )
     if lock:
         queryset = queryset.select_for_update(of=("self",))

@@ -1,11 +1,19 @@
 """Capture a planned shipment's value exactly once, and retry failed captures.
 
-:func:`settle_capture` calls the gateway with the capture's idempotency key (derived from the
-order, the shipment's number and the authorisation), then records the outcome under the
-capture's row lock. Every step is safe to repeat: the provider answers a repeated key with its
-first answer and moves no money, and a capture already recorded as captured is never recorded
-again. A crash between the provider's answer and the database commit leaves the capture
-``pending``; the next attempt replays the key and records it.
+:func:`settle_capture` runs in three steps, so no crash, retry or concurrent change can take
+money for a shipment that does not leave, or take it twice:
+
+1. :func:`_prepare` (one transaction, locks in :mod:`oscar_backorders.locks` order: capture →
+   backordered lines → order → authorisation): re-checks under the locks that the shipment can
+   still leave (stock allocated, units not cancelled, the authorisation capturable) and marks
+   the capture in flight (``pending``, money may move), with its next attempt already due should
+   the process die.
+2. The gateway captures with the capture's idempotency key (a retry after a timeout or crash
+   replays the key: the provider answers with its first answer and moves no money).
+3. :func:`_record_success` records the shipment (Oscar's shipping event, stock consumed,
+   backordered units shipped, ledger entry, ``Source`` debited). Should the shipment still fail
+   to record (stock lost while the provider answered), :func:`_undo` refunds what was taken at
+   once and gives the units back, so money never stays taken for a shipment that did not leave.
 """
 
 from __future__ import annotations
@@ -23,17 +31,30 @@ from oscar.apps.partner.exceptions import InvalidStockAdjustment
 from oscar.core.loading import get_class, get_model
 
 from oscar_backorders import services, signals
-from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.exceptions import BackorderError
-from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
+from oscar_backorders.locks import (
+    lock_authorisation,
+    lock_backorder_lines,
+    lock_capture,
+    lock_order,
+    lock_stockrecords,
+)
+from oscar_backorders.payments import ledger, lifecycle, upfront
+from oscar_backorders.payments.abstract_models import (
+    AuthorisationStatus,
+    CaptureStatus,
+    LedgerKind,
+)
 from oscar_backorders.payments.authorise import (
     CAPTURED_EVENT,
+    REFUNDED_EVENT,
     SHIPPED_EVENT,
     SHIPPED_EVENT_CODE,
     active_authorisation,
     idempotency_key,
     payment_event_type,
 )
+from oscar_backorders.payments.common import order_note, retry_delay
 from oscar_backorders.payments.exceptions import PaymentRefused, ShipmentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.base import Capture
@@ -42,7 +63,6 @@ from oscar_backorders.payments.gateways.exceptions import (
     GatewayError,
     GatewayTimeout,
 )
-from oscar_backorders.payments.locks import lock_authorisation, lock_capture, lock_source
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,53 +96,73 @@ def _result(capture: Any) -> ShipmentResult:
     )
 
 
-def retry_delay(attempts: int) -> datetime.timedelta:
-    delays = tuple(backorder_settings.PAYMENT_RETRY_DELAYS_MINUTES) or (5,)
-    return datetime.timedelta(minutes=delays[min(attempts, len(delays)) - 1])
+def _quantities(capture: Any) -> dict[int, int]:
+    return {int(k): int(v) for k, v in capture.line_quantities.items()}
 
 
-def order_note(order: Any, message: str, actor: Any = None) -> None:
-    OrderNote = get_model("order", "OrderNote")
-    OrderNote._default_manager.create(
-        order=order,
-        user=actor if getattr(actor, "pk", None) else None,
-        note_type=OrderNote.SYSTEM,
-        message=message,
+def _lines(capture: Any) -> tuple[list[Any], list[int]]:
+    """The capture's order lines (fresh from the database, pk order) and their counts."""
+    Line = get_model("order", "Line")
+    quantities = _quantities(capture)
+    lines = list(
+        Line._default_manager.filter(order_id=capture.order_id, pk__in=quantities)
+        .select_related("stockrecord")
+        .order_by("pk")
     )
+    return lines, [quantities[line.pk] for line in lines]
+
+
+def blocker(capture: Any, backorder_lines: dict[int, Any]) -> str:
+    """Why a shipment cannot leave now (``""`` when it can); read under the capture's locks."""
+    ShippingEventType = get_model("order", "ShippingEventType")
+    lines, counts = _lines(capture)
+    by_line = {row.line_id: row for row in backorder_lines.values()}
+    for key, count in sorted(capture.backorder_quantities.items()):
+        backorder = by_line.get(int(key))
+        if backorder is None or backorder.quantity_allocated < int(count):
+            return _(
+                "%(count)d backordered unit(s) of %(title)s no longer have stock allocated."
+            ) % {"count": int(count), "title": backorder.line.title if backorder else key}
+    handler = get_class("order.processing", "EventHandler")()
+    covered = handler.are_stock_allocations_available(lines, counts) and all(
+        line.stockrecord.is_allocation_consumption_possible(count)
+        for line, count in zip(lines, counts, strict=True)
+        if line.stockrecord_id and line.can_track_allocations
+    )
+    if not covered:
+        return _("The stock allocated to this shipment's lines no longer covers it.")
+    event_type = ShippingEventType._default_manager.filter(code=SHIPPED_EVENT_CODE).first()
+    if event_type is not None:
+        for line, count in zip(lines, counts, strict=True):
+            if not line.is_shipping_event_permitted(event_type, count):
+                return _("%(count)d unit(s) of %(title)s have already shipped.") % {
+                    "count": count,
+                    "title": line.title,
+                }
+    return ""
+
+
+def _lock_for_capture(capture_id: int) -> tuple[Any, dict[int, Any]]:
+    """Lock a capture, its stock records, backordered lines and order (the core lock order)."""
+    BackorderLine = get_model("oscar_backorders", "BackorderLine")
+    Line = get_model("order", "Line")
+    capture = lock_capture(capture_id)
+    stockrecord_ids = Line._default_manager.filter(
+        pk__in=[int(k) for k in capture.line_quantities], stockrecord__isnull=False
+    ).values_list("stockrecord_id", flat=True)
+    lock_stockrecords(list(stockrecord_ids))
+    line_ids = [int(k) for k in capture.backorder_quantities]
+    ids = BackorderLine._default_manager.filter(line_id__in=line_ids).values_list("pk", flat=True)
+    backorder_lines = lock_backorder_lines(list(ids))
+    lock_order(capture.order_id)
+    return capture, backorder_lines
 
 
 @transaction.atomic
-def _follow_authorisation(capture_id: int) -> Any:
-    """Point a not-yet-captured capture at the order's current authorisation (after re-auth)."""
-    capture = lock_capture(capture_id)
-    if capture.status in (CaptureStatus.CAPTURED, CaptureStatus.ABANDONED):
-        return capture
-    if capture.outcome_unknown:
-        # The provider may have taken the money under this key: a new key would take it twice.
-        return capture
-    authorisation = active_authorisation(capture.order_id)
-    if authorisation.pk != capture.authorisation_id:
-        capture.authorisation = authorisation
-        capture.idempotency_key = idempotency_key(
-            capture.order.number, "shipment", capture.sequence, "auth", authorisation.pk
-        )
-        capture.save(update_fields=["authorisation", "idempotency_key"])
-    return capture
-
-
-def settle_capture(capture_id: int) -> ShipmentResult:
-    """Capture a pending or failed shipment with the gateway and record the outcome.
-
-    Idempotent: an already captured shipment is returned as it is, without calling the gateway.
-    """
-    from oscar_backorders.payments import upfront
-
-    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
-    if PaymentCapture._default_manager.filter(
-        pk=capture_id, sequence=upfront.CHECKOUT_SEQUENCE
-    ).exists():
-        return _result(upfront.settle_checkout_capture(capture_id))
-    capture = _follow_authorisation(capture_id)
+def _prepare(capture_id: int) -> Any:
+    """Re-check a capture under its locks and mark it in flight; a :class:`ShipmentResult` when
+    it must not (or need not) reach the provider now."""
+    capture, backorder_lines = _lock_for_capture(capture_id)
     if capture.status == CaptureStatus.CAPTURED:
         return _result(capture)
     if capture.status == CaptureStatus.ABANDONED:
@@ -131,19 +171,67 @@ def settle_capture(capture_id: int) -> ShipmentResult:
             % {"sequence": capture.sequence},
             order_id=capture.order_id,
         )
-    authorisation = capture.authorisation
-    if authorisation.status != AuthorisationStatus.ACTIVE and not capture.outcome_unknown:
-        return _record_failure(
-            capture.pk,
-            GatewayError(
-                _("The authorisation is %(status)s.")
-                % {"status": authorisation.get_status_display()}
-            ),
-        )
+    if not capture.outcome_unknown:
+        # No money can have moved under the capture's key: check it can still leave, and
+        # follow the order's current authorisation (after a renewal or confirmation).
+        problem = blocker(capture, backorder_lines)
+        if problem:
+            return _failed(capture, GatewayError(problem), unknown=False)
+        authorisation = lock_authorisation(active_authorisation(capture.order_id).pk)
+        if authorisation.status != AuthorisationStatus.ACTIVE:
+            return _failed(
+                capture,
+                GatewayError(
+                    _("The authorisation is %(status)s.")
+                    % {"status": authorisation.get_status_display()}
+                ),
+                unknown=False,
+            )
+        if authorisation.pk != capture.authorisation_id or capture.status == CaptureStatus.FAILED:
+            capture.authorisation = authorisation
+            capture.idempotency_key = idempotency_key(
+                capture.order.number,
+                "shipment",
+                capture.sequence,
+                "auth",
+                authorisation.pk,
+                "try",
+                capture.attempts + 1,
+            )
+    # In flight: from now on the provider may take the money under this key.
+    capture.status = CaptureStatus.PENDING
+    capture.outcome_unknown = capture.amount > 0
+    capture.next_attempt_at = timezone.now() + retry_delay(capture.attempts + 1)
+    capture.save(
+        update_fields=[
+            "authorisation",
+            "idempotency_key",
+            "status",
+            "outcome_unknown",
+            "next_attempt_at",
+        ]
+    )
+    return capture
+
+
+def settle_capture(capture_id: int) -> ShipmentResult:
+    """Capture a pending or failed shipment with the gateway and record the outcome.
+
+    Idempotent: an already captured shipment is returned as it is, without calling the gateway;
+    a shipment that can no longer leave is held without calling it.
+    """
+    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
+    if PaymentCapture._default_manager.filter(
+        pk=capture_id, sequence=upfront.CHECKOUT_SEQUENCE
+    ).exists():
+        return _result(upfront.settle_checkout_capture(capture_id))
+    capture = _prepare(capture_id)
+    if isinstance(capture, ShipmentResult):
+        return capture
     if capture.amount > 0:
         try:
             answer = get_gateway().capture(
-                authorisation.reference,
+                capture.authorisation.reference,
                 amount=capture.amount,
                 currency=capture.currency,
                 idempotency_key=capture.idempotency_key,
@@ -155,24 +243,22 @@ def settle_capture(capture_id: int) -> ShipmentResult:
     try:
         return _record_success(capture.pk, answer)
     except (BackorderError, InvalidStockAdjustment, InvalidShippingEvent) as exc:
-        # The money moved but the shipment could not be recorded (stock or lines changed under
-        # it). The capture stays open: the next attempt replays the same key (no second debit).
-        return _record_failure(capture.pk, exc, outcome_unknown=capture.amount > 0)
+        # The shipment changed while the provider answered: give the money back at once.
+        return _undo(capture.pk, answer, exc)
 
 
 @transaction.atomic
 def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
-    Line = get_model("order", "Line")
     ShippingEventType = get_model("order", "ShippingEventType")
     EventHandler = get_class("order.processing", "EventHandler")
-    capture = lock_capture(capture_id)
+    capture, backorder_lines = _lock_for_capture(capture_id)
     if capture.status == CaptureStatus.CAPTURED:
         return _result(capture)
+    problem = blocker(capture, backorder_lines)
+    if problem:
+        raise ShipmentRefused(problem, order_id=capture.order_id)
     order = capture.order
-    # Re-fetch the lines: instances read before the gateway call may be stale.
-    quantities = {int(k): v for k, v in capture.line_quantities.items()}
-    lines = list(Line._default_manager.filter(order=order, pk__in=quantities).order_by("pk"))
-    counts = [quantities[line.pk] for line in lines]
+    lines, counts = _lines(capture)
     for key, count in sorted(capture.backorder_quantities.items()):
         line = next(line for line in lines if line.pk == int(key))
         services.record_shipment(
@@ -182,11 +268,6 @@ def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
             reason=capture.reason or _("shipment %(n)d") % {"n": capture.sequence},
         )
     handler = EventHandler(user=capture.actor)
-    if not handler.are_stock_allocations_available(lines, counts):
-        raise ShipmentRefused(
-            _("The stock allocated to this shipment's lines no longer covers it."),
-            order_id=order.pk,
-        )
     event_type, _created = ShippingEventType._default_manager.get_or_create(
         code=SHIPPED_EVENT_CODE, defaults={"name": SHIPPED_EVENT}
     )
@@ -207,16 +288,8 @@ def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
     )
     for line, count in zip(lines, counts, strict=True):
         payment_event.line_quantities.create(line=line, quantity=count)
-
     authorisation = lock_authorisation(capture.authorisation_id)
-    authorisation.amount_captured += capture.amount
-    if answer.remainder_released:
-        authorisation.amount_released += authorisation.amount_remaining
-    if authorisation.amount_remaining == 0 and authorisation.status == AuthorisationStatus.ACTIVE:
-        authorisation.status = AuthorisationStatus.CLOSED
-    authorisation.save(update_fields=["amount_captured", "amount_released", "status"])
-    if authorisation.source_id and capture.amount:
-        lock_source(authorisation.source_id).debit(capture.amount, reference=answer.reference)
+    _post_capture(authorisation, capture, answer)
 
     capture.status = CaptureStatus.CAPTURED
     capture.reference = answer.reference
@@ -238,7 +311,7 @@ def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
         },
         capture.actor,
     )
-    amount, currency = capture.amount, capture.currency
+    amount, currency, quantities = capture.amount, capture.currency, _quantities(capture)
     transaction.on_commit(
         lambda: signals.payment_captured.send(
             sender=type(capture),
@@ -249,21 +322,97 @@ def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
         )
     )
     if answer.remainder_released:
-        from oscar_backorders.payments import lifecycle
-
         order_id = order.pk
         transaction.on_commit(lambda: lifecycle.reauthorise_outstanding(order_id))
     return _result(capture)
 
 
-@transaction.atomic
-def _record_failure(
-    capture_id: int, error: Exception, *, outcome_unknown: bool = False
-) -> ShipmentResult:
-    capture = lock_capture(capture_id)
-    if capture.status == CaptureStatus.CAPTURED:
-        return _result(capture)
-    capture.outcome_unknown = outcome_unknown
+def _post_capture(authorisation: Any, capture: Any, answer: Capture) -> None:
+    """Ledger entries of a capture (and of the rest, when the provider released it with it)."""
+    ledger.post(
+        authorisation,
+        LedgerKind.CAPTURED,
+        capture.amount,
+        reference=answer.reference,
+        idempotency_key=capture.idempotency_key,
+        capture=capture,
+        note=capture.reason or f"shipment {capture.sequence}",
+    )
+    if answer.remainder_released:
+        ledger.post(
+            authorisation,
+            LedgerKind.RELEASED,
+            ledger.held(authorisation),
+            reference=answer.reference,
+            note="released by the provider with a partial capture",
+        )
+
+
+def _undo(capture_id: int, answer: Capture, error: Exception) -> ShipmentResult:
+    """The provider took a shipment's money but the shipment could not be recorded: refund it.
+
+    Recorded as captured and refunded (the ledger shows both); the capture is abandoned, so
+    its units can ship (and be paid) again. A failed refund leaves the capture held with its
+    outcome unknown: the next retry replays the capture's key and refunds again, same key.
+    """
+    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
+    capture = PaymentCapture._default_manager.select_related("order").get(pk=capture_id)
+    key = f"{capture.idempotency_key}:undo"
+    try:
+        refund = get_gateway().refund(
+            answer.reference, amount=capture.amount, currency=capture.currency, idempotency_key=key
+        )
+    except GatewayError as exc:
+        return _record_failure(capture_id, exc, outcome_unknown=True)
+    with transaction.atomic():
+        capture = lock_capture(capture_id)
+        if capture.status in (CaptureStatus.CAPTURED, CaptureStatus.ABANDONED):
+            return _result(capture)
+        authorisation = lock_authorisation(capture.authorisation_id)
+        _post_capture(authorisation, capture, answer)
+        ledger.post(
+            authorisation,
+            LedgerKind.REFUNDED,
+            capture.amount,
+            reference=refund.reference,
+            idempotency_key=key,
+            capture=capture,
+            note="shipment could not leave",
+        )
+        order = capture.order
+        order.payment_events.create(
+            event_type=payment_event_type(REFUNDED_EVENT),
+            amount=capture.amount,
+            reference=f"{answer.reference}/{refund.reference}",
+        )
+        capture.status = CaptureStatus.ABANDONED
+        capture.reference = answer.reference
+        capture.outcome_unknown = False
+        capture.next_attempt_at = None
+        capture.last_error = str(error)[:2000]
+        capture.save()
+        order_note(
+            order,
+            _(
+                "Shipment %(n)d could not leave (%(error)s) after the provider took %(amount)s "
+                "%(currency)s; that money was refunded at once and the units can ship again."
+            )
+            % {
+                "n": capture.sequence,
+                "error": error,
+                "amount": capture.amount,
+                "currency": capture.currency,
+            },
+        )
+        if answer.remainder_released:
+            order_id = order.pk
+            transaction.on_commit(lambda: lifecycle.reauthorise_outstanding(order_id))
+    return _result(capture)
+
+
+def _failed(capture: Any, error: Exception, *, unknown: bool) -> ShipmentResult:
+    """Record a failed attempt of a locked capture (the shipment stays held)."""
+    capture.outcome_unknown = unknown
     capture.status = CaptureStatus.FAILED
     capture.attempts += 1
     capture.last_error = str(error)[:2000]
@@ -271,11 +420,6 @@ def _record_failure(
     capture.save(
         update_fields=["status", "attempts", "last_error", "next_attempt_at", "outcome_unknown"]
     )
-    if isinstance(error, AuthorisationExpired):
-        authorisation = lock_authorisation(capture.authorisation_id)
-        if authorisation.status == AuthorisationStatus.ACTIVE:
-            authorisation.status = AuthorisationStatus.EXPIRED
-            authorisation.save(update_fields=["status"])
     order = capture.order
     order_note(
         order,
@@ -300,12 +444,26 @@ def _record_failure(
     return _result(capture)
 
 
+@transaction.atomic
+def _record_failure(
+    capture_id: int, error: Exception, *, outcome_unknown: bool = False
+) -> ShipmentResult:
+    capture, _backorder_lines = _lock_for_capture(capture_id)
+    if capture.status in (CaptureStatus.CAPTURED, CaptureStatus.ABANDONED):
+        return _result(capture)
+    result = _failed(capture, error, unknown=outcome_unknown)
+    if isinstance(error, AuthorisationExpired):
+        lifecycle.lapse(lock_authorisation(capture.authorisation_id))
+    return result
+
+
 def retry_due_captures(*, now: datetime.datetime | None = None) -> int:
     """Retry every failed capture whose next attempt is due; returns how many now captured."""
     PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
     now = now or timezone.now()
+    # Pending captures are due too: a process that died mid-capture left them in flight.
     due = PaymentCapture._default_manager.filter(
-        status=CaptureStatus.FAILED, next_attempt_at__lte=now
+        status__in=[CaptureStatus.FAILED, CaptureStatus.PENDING], next_attempt_at__lte=now
     ).values_list("pk", flat=True)
     return sum(settle_capture(pk).shipped for pk in list(due))
 

@@ -18,13 +18,16 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from oscar.apps.payment.exceptions import PaymentError, UnableToTakePayment
+from oscar.core.loading import get_model
 
 from oscar_backorders.payments.authorise import (
     AUTHORISED_EVENT,
     build_source,
+    check_amount,
     idempotency_key,
     record_authorisation,
 )
+from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import (
     GatewayError,
@@ -129,3 +132,30 @@ class AuthoriseAtCheckoutMixin:
             with_payment_event=False,
         )
         capture_in_stock(order, authorisation)
+
+
+def authorise_order(order_id: int, *, payment_token: str) -> Any:
+    """Authorise an already placed order's total (orders placed outside the checkout view).
+
+    Refuses an order that already has an active authorisation. Raises the gateway's errors.
+    """
+    Order = get_model("order", "Order")
+    PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+    order = Order._default_manager.get(pk=order_id)
+    if PaymentAuthorisation._default_manager.filter(order=order, status="active").exists():
+        raise PaymentRefused(
+            _("Order %(number)s is already authorised.") % {"number": order.number},
+            order_id=order.pk,
+        )
+    gateway = get_gateway()
+    amount = check_amount(order.total_incl_tax)
+    answer = gateway.authorise(
+        amount=amount,
+        currency=order.currency,
+        order_number=order.number,
+        payment_token=payment_token,
+        idempotency_key=idempotency_key(order.number, "authorise"),
+    )
+    authorisation = record_authorisation(order, answer, gateway_name=gateway.name)
+    capture_in_stock(order, authorisation)
+    return authorisation

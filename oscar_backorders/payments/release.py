@@ -18,9 +18,12 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_backorders import signals
+from oscar_backorders.locks import lock_authorisation, lock_order, lock_release
+from oscar_backorders.payments import ledger, lifecycle
 from oscar_backorders.payments.abstract_models import (
     AuthorisationStatus,
     CaptureStatus,
+    LedgerKind,
     ReleaseKind,
     ReleaseStatus,
 )
@@ -32,16 +35,11 @@ from oscar_backorders.payments.authorise import (
     idempotency_key,
     payment_event_type,
 )
-from oscar_backorders.payments.capture import order_note, retry_delay
+from oscar_backorders.payments.common import order_note, retry_delay
 from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import GatewayError
-from oscar_backorders.payments.locks import (
-    lock_authorisation,
-    lock_order,
-    lock_release,
-    lock_source,
-)
+from oscar_backorders.payments.states import move
 
 ZERO = Decimal("0.00")
 
@@ -106,13 +104,15 @@ def record_release(backorder_line: Any, quantity: int) -> Any | None:
 
 
 def execute_release(release_id: int) -> Any:
-    """Void (or refund) a recorded release with the gateway; idempotent.
+    """Give back at the provider what a recorded release's units held; idempotent.
 
-    Releases what the current authorisation still holds. Captures only ever take the value of
-    shipped units, so cancelled units' money is never captured; what no authorisation holds any
-    more (a provider that released the rest at the first partial capture, an expired
-    authorisation) is recorded as ``none``: there is nothing to give back. Money taken for
-    shipped units is refunded with :func:`refund_capture`.
+    What the order's current authorisation still holds for them is released at the provider
+    (captures only ever take the value of shipped units, so cancelled units' money is never
+    captured), whether the authorisation is active or waiting for the customer to confirm
+    payment. What no authorisation holds any more (a provider that released the rest at a
+    partial capture, a lapsed authorisation) is recorded as ``none``: there is nothing to give
+    back, and the order owes it no more either way. Money taken for shipped units is refunded
+    with :func:`refund_capture`.
     """
     try:
         return _execute(release_id)
@@ -122,65 +122,73 @@ def execute_release(release_id: int) -> Any:
 
 @transaction.atomic
 def _execute(release_id: int) -> Any:
-    PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
     PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
     release = lock_release(release_id)
     if release.status == ReleaseStatus.DONE:
         return release
-    order = release.order
-    current = (
-        PaymentAuthorisation._default_manager.filter(order=order)
-        .exclude(status=AuthorisationStatus.REPLACED)
-        .order_by("-pk")
-        .first()
-    )
+    order = lock_order(release.order_id)
+    current = lifecycle.current_authorisation(order)
     authorisation = lock_authorisation(current.pk) if current else None
-    held = authorisation.amount_remaining if authorisation else ZERO
-    # Pending captures draw from the same authorisation: keep their share held.
-    pending = sum(
-        PaymentCapture._default_manager.filter(
-            authorisation=authorisation,
-            status__in=[CaptureStatus.PENDING, CaptureStatus.FAILED],
-        ).values_list("amount", flat=True),
-        ZERO,
-    )
-    voidable = max(min(release.amount, held - pending), ZERO)
-    gateway = get_gateway()
+    voided = ZERO
     reference = ""
-    kind = ReleaseKind.NONE
-    if voidable > 0 and authorisation.status == AuthorisationStatus.ACTIVE:
-        remainder = voidable == held
-        if remainder or gateway.capabilities.partial_release:
+    if authorisation is not None and not lifecycle.provider_holds(authorisation):
+        lifecycle.lapse(authorisation)
+    elif authorisation is not None:
+        # Captures not yet settled draw from the same authorisation: keep their share held.
+        pending = sum(
+            PaymentCapture._default_manager.filter(
+                authorisation=authorisation,
+                status__in=[CaptureStatus.PENDING, CaptureStatus.FAILED],
+            ).values_list("amount", flat=True),
+            ZERO,
+        )
+        held = ledger.held(authorisation)
+        voidable = max(min(release.amount, held - pending), ZERO)
+        whole = voidable == held
+        gateway = get_gateway()
+        if voidable > 0 and (whole or gateway.capabilities.partial_release):
             answer = gateway.release(
                 authorisation.reference,
                 amount=voidable,
                 currency=release.currency,
                 idempotency_key=release.idempotency_key,
-                remainder=remainder,
+                remainder=whole,
             )
-            reference = answer.reference
-        # A provider that cannot release part of an authorisation: the amount is simply never
-        # captured, and the provider lets it go when the authorisation ends.
-        kind = ReleaseKind.VOID
-        authorisation.amount_released += voidable
-        if authorisation.amount_remaining == 0:
-            authorisation.status = AuthorisationStatus.CLOSED
-        authorisation.save(update_fields=["amount_released", "status"])
-        if authorisation.source_id:
-            source = lock_source(authorisation.source_id)
-            source.amount_allocated -= voidable
-            source.save(update_fields=["amount_allocated"])
-            source.transactions.create(
-                txn_type="Release", amount=voidable, reference=reference or "deferred"
+            reference, voided = answer.reference, voidable
+            ledger.post(
+                authorisation,
+                LedgerKind.RELEASED,
+                voided,
+                reference=reference,
+                idempotency_key=release.idempotency_key,
+                release=release,
+                note=f"{release.quantity} cancelled unit(s)",
             )
+        # (A provider that cannot release part of an authorisation lets it go when the
+        # authorisation ends; the amount is never captured meanwhile.)
+    if (
+        authorisation is not None
+        and authorisation.status
+        in (AuthorisationStatus.NEEDS_CUSTOMER, AuthorisationStatus.EXPIRED)
+        and lifecycle.still_owed(order, authorisation) <= 0
+    ):
+        # Everything the customer was asked to confirm is cancelled: nothing to confirm.
+        lifecycle.release_remainder(
+            authorisation,
+            key=idempotency_key(order.number, "release-unused", authorisation.pk),
+            note="nothing left to confirm",
+        )
+        if ledger.held(authorisation) == 0 and move(authorisation, AuthorisationStatus.CLOSED):
+            authorisation.save(update_fields=["status", "date_updated"])
+    kind = ReleaseKind.VOID if voided else ReleaseKind.NONE
     release.kind = kind
     release.reference = reference
     release.status = ReleaseStatus.DONE
     release.date_done = timezone.now()
     release.last_error = ""
-    if kind == ReleaseKind.VOID:
+    if voided:
         event = order.payment_events.create(
-            event_type=payment_event_type(RELEASED_EVENT), amount=voidable, reference=reference
+            event_type=payment_event_type(RELEASED_EVENT), amount=voided, reference=reference
         )
         event.line_quantities.create(line=release.backorder_line.line, quantity=release.quantity)
         release.payment_event = event
@@ -189,13 +197,13 @@ def _execute(release_id: int) -> Any:
         order,
         _("Released %(amount)s %(currency)s for %(quantity)d cancelled unit(s) (%(kind)s).")
         % {
-            "amount": voidable,
+            "amount": voided,
             "currency": release.currency,
             "quantity": release.quantity,
             "kind": release.get_kind_display(),
         },
     )
-    amount, kind_value = voidable, str(kind)
+    amount, kind_value = voided, str(kind)
     transaction.on_commit(
         lambda: signals.payment_released.send(
             sender=type(release), order=order, amount=amount, kind=kind_value
@@ -240,9 +248,15 @@ def refund_capture(capture_id: int, amount: Decimal, *, reason: str, actor: Any 
             reference=f"{capture.reference}/{answer.reference}",
             shipping_event=capture.shipping_event,
         )
-        authorisation = capture.authorisation
-        if authorisation.source_id:
-            lock_source(authorisation.source_id).refund(amount, reference=answer.reference)
+        ledger.post(
+            lock_authorisation(capture.authorisation_id),
+            LedgerKind.REFUNDED,
+            amount,
+            reference=answer.reference,
+            idempotency_key=idempotency_key(capture.order.number, "refund", capture.pk, n),
+            capture=capture,
+            note=reason,
+        )
         order_note(
             capture.order,
             _("Refunded %(amount)s of shipment %(n)d: %(reason)s")

@@ -20,17 +20,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.locks import lock_order
 from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
 from oscar_backorders.payments.accounts import backordered_start, order_accounts, order_extras
 from oscar_backorders.payments.amounts import units_value
 from oscar_backorders.payments.authorise import active_authorisation, idempotency_key
 from oscar_backorders.payments.capture import ShipmentResult, settle_capture
+from oscar_backorders.payments.common import retry_delay
 from oscar_backorders.payments.exceptions import ShipmentRefused
-from oscar_backorders.payments.locks import lock_order
 
 
 def _check_quantities(order_id: Any, quantities: Any) -> dict[int, int]:
@@ -215,6 +217,8 @@ def plan_shipment(
         includes_shipping=includes_shipping,
         actor=actor if getattr(actor, "pk", None) else None,
         reason=reason[:255],
+        # Due for the retry task should this process die before the capture is settled.
+        next_attempt_at=timezone.now() + retry_delay(1),
     )
 
 

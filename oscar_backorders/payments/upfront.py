@@ -28,7 +28,9 @@ from oscar.core.loading import get_model
 
 from oscar_backorders import signals
 from oscar_backorders.app_settings import backorder_settings
-from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
+from oscar_backorders.locks import lock_authorisation, lock_capture
+from oscar_backorders.payments import ledger, lifecycle
+from oscar_backorders.payments.abstract_models import CaptureStatus, LedgerKind
 from oscar_backorders.payments.accounts import CHECKOUT_SEQUENCE, in_stock_part, order_extras
 from oscar_backorders.payments.amounts import units_value
 from oscar_backorders.payments.authorise import (
@@ -36,10 +38,10 @@ from oscar_backorders.payments.authorise import (
     idempotency_key,
     payment_event_type,
 )
+from oscar_backorders.payments.common import retry_delay
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.base import Capture
 from oscar_backorders.payments.gateways.exceptions import GatewayError, GatewayTimeout
-from oscar_backorders.payments.locks import lock_authorisation, lock_capture, lock_source
 
 AUTHORISE = "authorise"
 CAPTURE_IN_STOCK = "capture_in_stock"
@@ -139,14 +141,23 @@ def _record_success(capture_id: int, answer: Capture) -> Any:
     for line in order.lines.filter(pk__in=[int(k) for k in quantities]):
         payment_event.line_quantities.create(line=line, quantity=quantities[str(line.pk)])
     authorisation = lock_authorisation(capture.authorisation_id)
-    authorisation.amount_captured += capture.amount
+    ledger.post(
+        authorisation,
+        LedgerKind.CAPTURED,
+        capture.amount,
+        reference=answer.reference,
+        idempotency_key=capture.idempotency_key,
+        capture=capture,
+        note="in-stock units at checkout",
+    )
     if answer.remainder_released:
-        authorisation.amount_released += authorisation.amount_remaining
-    if authorisation.amount_remaining == 0 and authorisation.status == AuthorisationStatus.ACTIVE:
-        authorisation.status = AuthorisationStatus.CLOSED
-    authorisation.save(update_fields=["amount_captured", "amount_released", "status"])
-    if authorisation.source_id:
-        lock_source(authorisation.source_id).debit(capture.amount, reference=answer.reference)
+        ledger.post(
+            authorisation,
+            LedgerKind.RELEASED,
+            ledger.held(authorisation),
+            reference=answer.reference,
+            note="released by the provider with a partial capture",
+        )
     capture.status = CaptureStatus.CAPTURED
     capture.reference = answer.reference
     capture.payment_event = payment_event
@@ -176,8 +187,6 @@ def _record_success(capture_id: int, answer: Capture) -> Any:
         )
     )
     if answer.remainder_released:
-        from oscar_backorders.payments import lifecycle
-
         order_id = order.pk
         transaction.on_commit(lambda: lifecycle.reauthorise_outstanding(order_id))
     return capture
@@ -185,8 +194,6 @@ def _record_success(capture_id: int, answer: Capture) -> Any:
 
 @transaction.atomic
 def _record_failure(capture_id: int, error: Exception) -> Any:
-    from oscar_backorders.payments.capture import retry_delay
-
     capture = lock_capture(capture_id)
     if capture.status == CaptureStatus.CAPTURED:
         return capture

@@ -11,7 +11,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
 from oscar_backorders import services
-from oscar_backorders.payments.authorise import authorise_order
+from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.gateways import get_gateway
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place

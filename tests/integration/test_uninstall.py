@@ -18,7 +18,7 @@ from oscar.test.factories import PartnerFactory
 
 from oscar_backorders import services
 from oscar_backorders.allocation import allocate_free_stock
-from oscar_backorders.payments.authorise import authorise_order
+from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.shipping import ship
 from oscar_backorders.uninstall import (
     ReleaseRefused,

@@ -137,5 +137,10 @@ class PaymentGateway(Protocol):
         payment_method: str,
         idempotency_key: str,
     ) -> Authorisation:
-        """Take a fresh authorisation of ``amount`` off-session (stored payment method)."""
+        """Take a fresh authorisation of ``amount`` off-session (stored payment method).
+
+        Leaves the old authorisation as it is: the plugin records the new one, then releases
+        what the old one still holds with :meth:`release` (the same way as after a customer's
+        confirmation), so every provider lets the old hold go the same way.
+        """
         ...

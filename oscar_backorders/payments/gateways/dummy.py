@@ -143,6 +143,18 @@ class DummyGateway:
     def total_captured(self) -> Decimal:
         return sum((h.captured for h in self.authorisations.values()), Decimal("0.00"))
 
+    @property
+    def total_refunded(self) -> Decimal:
+        return sum((h.refunded for h in self.authorisations.values()), Decimal("0.00"))
+
+    def held(self, reference: str) -> Decimal:
+        """What the provider still holds of an authorisation (nothing once it lapsed)."""
+        with self._lock:
+            held = self.authorisations.get(reference)
+            if held is None or held.expires_at <= timezone.now():
+                return Decimal("0.00")
+            return held.remaining
+
     # --- the protocol ----------------------------------------------------------------------------
 
     def authorise(
@@ -271,12 +283,7 @@ class DummyGateway:
         params = {"authorisation": authorisation_reference, "amount": amount}
 
         def move() -> Authorisation:
-            old = self.authorisations.get(authorisation_reference) or self._adopt(
-                authorisation_reference
-            )
-            if old is not None and not old.closed:
-                old.released += old.remaining
-                old.closed = True
+            # The old hold stays: the plugin releases it once the new one is recorded.
             return self._hold(amount, currency, payment_method=payment_method)
 
         return self._call("reauthorise", params, idempotency_key, move)

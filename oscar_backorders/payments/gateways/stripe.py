@@ -285,14 +285,4 @@ class StripeGateway:
             },
             idempotency_key,
         )
-        # Let the old hold go now rather than at its expiry (it may already be closed).
-        try:
-            old = self.client.v1.payment_intents.retrieve(authorisation_reference)
-            if old.status == "requires_capture":
-                self.client.v1.payment_intents.cancel(
-                    authorisation_reference,
-                    options={"idempotency_key": f"{idempotency_key}:cancel-old"},
-                )
-        except stripe_sdk.StripeError:
-            pass  # the old authorisation lapses on its own
         return fresh

@@ -11,8 +11,8 @@ from oscar.apps.shipping.methods import FixedPrice
 from oscar.core.loading import get_class, get_model
 
 from oscar_backorders import services
-from oscar_backorders.payments.authorise import authorise_order
 from oscar_backorders.payments.capture import retry_due_captures
+from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.exceptions import ShipmentRefused
 from oscar_backorders.payments.gateways.base import Capabilities
 from oscar_backorders.payments.release import refund_capture

@@ -97,7 +97,7 @@ def test_failed_release_is_kept_and_retried(mixed_order, gateway, run_on_commit)
 def test_cancelling_all_open_units_of_an_unshipped_order_releases_the_whole_authorisation(
     strategy, today, gateway, run_on_commit
 ):
-    from oscar_backorders.payments.authorise import authorise_order
+    from oscar_backorders.payments.checkout import authorise_order
 
     order = place(basket_with(strategy, (stocked_product(num_in_stock=0), 3)))
     authorise_order(order.pk, payment_token="ok")

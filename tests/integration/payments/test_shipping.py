@@ -327,7 +327,7 @@ def test_shipping_charge_is_captured_with_the_configured_shipment(
 ):
     from oscar.apps.shipping.methods import FixedPrice
 
-    from oscar_backorders.payments.authorise import authorise_order
+    from oscar_backorders.payments.checkout import authorise_order
     from tests.helpers import OrderCreator, OrderTotalCalculator
 
     settings.BACKORDERS_PAYMENT_SHIPPING_CHARGE_WITH = setting

@@ -7,7 +7,7 @@ import pytest
 from oscar.core.loading import get_model
 
 from oscar_backorders import services
-from oscar_backorders.payments.authorise import authorise_order
+from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.gateways.exceptions import GatewayError, PaymentDeclined
 from oscar_backorders.payments.gateways.stripe import (
     StripeGateway,
