@@ -16,7 +16,6 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
@@ -29,6 +28,7 @@ from oscar.core.loading import get_model
 
 from oscar_backorders import admin_actions, charts, reports
 from oscar_backorders.abstract_models import BackorderStatus
+from oscar_backorders.admin_permissions import AdminPermissionsMixin, requires
 from oscar_backorders.exports import write_rows
 from oscar_backorders.forms import BackorderPolicyForm
 
@@ -86,7 +86,7 @@ _extend_registered_admin(Partner, PartnerPolicyInline)
 
 
 @admin.register(BackorderPolicy)
-class BackorderPolicyAdmin(admin.ModelAdmin):
+class BackorderPolicyAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     form = BackorderPolicyForm
     list_display = ("__str__", "mode", "cap", "lead_time_days", "release_date", "date_updated")
     list_filter = ("mode", "partner")
@@ -393,7 +393,7 @@ class ReportRangeForm(forms.Form):
 
 
 @admin.register(BackorderLine)
-class BackorderLineAdmin(admin.ModelAdmin):
+class BackorderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     """The backorder queue: open lines first, the oldest and most urgent on top."""
 
     change_list_template = "admin/oscar_backorders/backorderline/change_list.html"
@@ -592,9 +592,8 @@ class BackorderLineAdmin(admin.ModelAdmin):
             return form, form.cleaned_data["since"], form.cleaned_data["until"]
         return form, default["since"], default["until"]
 
+    @requires("view_backorder_reports")
     def reports_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_view_backorder_reports_permission(request):
-            raise PermissionDenied
         form, since, until = self._report_period(request)
         tables = reports.build_tables(since=since, until=until, today=timezone.localdate())
         over_time, aging = tables["over_time"], tables["aging"]
@@ -665,9 +664,8 @@ class BackorderLineAdmin(admin.ModelAdmin):
             request, "admin/oscar_backorders/backorderline/reports.html", context
         )
 
+    @requires("view_backorder_reports")
     def report_csv_view(self, request: HttpRequest, table: str) -> HttpResponse:
-        if not self.has_view_backorder_reports_permission(request):
-            raise PermissionDenied
         if table not in reports.TABLES:
             raise Http404(_("There is no report table %(name)s.") % {"name": table})
         _form, since, until = self._report_period(request)

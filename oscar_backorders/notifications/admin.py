@@ -1,4 +1,8 @@
-"""Django admin of the notifications: the notice log (with a retry action), preferences, delays."""
+"""Django admin of the notifications: the notice log (with a retry action), preferences, delays.
+
+Retrying a failed notice sends nothing itself (the dispatcher does, once): it needs the notice's
+change permission and leaves a ``LogEntry`` on each notice put back in the queue.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from oscar.core.loading import get_model
 
+from oscar_backorders.admin_permissions import AdminPermissionsMixin
 from oscar_backorders.notifications.abstract_models import NoticeStatus
 
 Notice = get_model("oscar_backorders", "Notice")
@@ -21,7 +26,7 @@ NoticeEvent = get_model("oscar_backorders", "NoticeEvent")
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     list_display = ("kind", "scope", "version", "recipient", "status", "attempts", "date_sent")
     list_filter = ("status", "kind")
     search_fields = ("recipient", "scope", "order__number")
@@ -35,11 +40,17 @@ class NoticeAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=_("Retry the selected failed notices now"))
+    @admin.action(description=_("Retry the selected failed notices now"), permissions=["change"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet) -> None:
-        count = queryset.filter(status=NoticeStatus.FAILED).update(
-            status=NoticeStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
-        )
+        count = 0
+        for notice in queryset.filter(status=NoticeStatus.FAILED).order_by("pk"):
+            # One UPDATE per notice, still filtered on its status: a notice the dispatcher took
+            # meanwhile is left alone, and only the notices reset are logged.
+            if self.model._default_manager.filter(pk=notice.pk, status=NoticeStatus.FAILED).update(
+                status=NoticeStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
+            ):
+                self.log_change(request, notice, _("Put back in the queue to be sent again."))
+                count += 1
         self.message_user(
             request,
             ngettext(
@@ -50,7 +61,7 @@ class NoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     list_display = ("email", "follow_ups", "language", "date_updated")
     list_filter = ("follow_ups", "language")
     search_fields = ("email",)
@@ -58,7 +69,7 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(DelayConsent)
-class DelayConsentAdmin(admin.ModelAdmin):
+class DelayConsentAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     list_display = (
         "backorder_line",
         "revised_date",
@@ -75,7 +86,7 @@ class DelayConsentAdmin(admin.ModelAdmin):
 
 
 @admin.register(NoticeEvent)
-class NoticeEventAdmin(admin.ModelAdmin):
+class NoticeEventAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     list_display = ("kind", "order", "stockrecord", "amount", "date_created")
     list_filter = ("kind",)
     raw_id_fields = ("order", "stockrecord")

@@ -1,7 +1,8 @@
 """Django admin for the payments side: where the merchant sees held shipments and retries them.
 
 Imported by :mod:`oscar_backorders.admin`. Records are read-only (money records change only
-through the payments services); actions call those services.
+through the payments services); actions call those services, each behind its own permission, and
+write a ``LogEntry`` for every record they act on.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from oscar.core.loading import get_model
 
+from oscar_backorders.admin_permissions import AdminPermissionsMixin
 from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.payments.capture import abandon_capture, settle_capture
 from oscar_backorders.payments.release import execute_release
@@ -52,7 +54,7 @@ class ReleaseInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(PaymentAuthorisation)
-class PaymentAuthorisationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentAuthorisationAdmin(AdminPermissionsMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "order",
         "gateway",
@@ -71,7 +73,7 @@ class PaymentAuthorisationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(PaymentCapture)
-class PaymentCaptureAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentCaptureAdmin(AdminPermissionsMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "order",
         "sequence",
@@ -101,6 +103,13 @@ class PaymentCaptureAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 done += settle_capture(capture.pk).shipped
             except BackorderError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
+                continue
+            capture.refresh_from_db()
+            self.log_change(
+                request,
+                capture,
+                _("Capture retried: %(status)s") % {"status": capture.get_status_display()},
+            )
         self.message_user(
             request,
             ngettext("%(n)d shipment captured.", "%(n)d shipments captured.", done) % {"n": done},
@@ -111,15 +120,18 @@ class PaymentCaptureAdmin(ReadOnlyMixin, admin.ModelAdmin):
         permissions=["abandon_capture"],
     )
     def abandon(self, request: HttpRequest, queryset: QuerySet) -> None:
+        reason = _("abandoned in the admin")
         for capture in queryset:
             try:
-                abandon_capture(capture.pk, actor=request.user, reason=_("abandoned in the admin"))
+                abandon_capture(capture.pk, actor=request.user, reason=reason)
             except BackorderError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.log_change(request, capture, reason)
 
 
 @admin.register(PaymentRelease)
-class PaymentReleaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentReleaseAdmin(AdminPermissionsMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("order", "backorder_line", "quantity", "amount", "kind", "status", "attempts")
     list_filter = ("status", "kind")
     search_fields = ("order__number", "idempotency_key")
@@ -132,4 +144,14 @@ class PaymentReleaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.action(description=_("Retry the release now"), permissions=["retry_release"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet) -> None:
         for release in queryset.exclude(status="done"):
-            execute_release(release.pk)
+            try:
+                execute_release(release.pk)
+            except BackorderError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            release.refresh_from_db()
+            self.log_change(
+                request,
+                release,
+                _("Release retried: %(status)s") % {"status": release.get_status_display()},
+            )

@@ -1,5 +1,10 @@
 """Django admin for supply: suppliers, purchase orders (receive, CSV import), reorder points and
-the restock allocation preview. Views only call the supply services."""
+the restock allocation preview. Views only call the supply services.
+
+Receiving a purchase-order line puts units on the shelf and allocates them to waiting lines, so it
+needs ``allocate_backorder_stock`` besides the line's change permission, as does re-running the
+allocation; each change is logged (``LogEntry``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from oscar.core.loading import get_model
 
+from oscar_backorders.admin_permissions import AdminPermissionsMixin, requires
 from oscar_backorders.allocation import allocate_free_stock
 from oscar_backorders.estimates.service import recompute
 from oscar_backorders.exceptions import BackorderError
@@ -39,7 +44,7 @@ class SupplierStockRecordInline(admin.TabularInline):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
+class SupplierAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     list_display = ("name", "code", "email", "lead_time_days", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "code", "email")
@@ -67,7 +72,7 @@ class ReceiveForm(forms.Form):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(admin.ModelAdmin):
+class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     list_display = ("reference", "supplier", "status", "date_created")
     list_filter = ("status", "supplier")
     search_fields = ("reference", "supplier__name", "lines__stockrecord__partner_sku")
@@ -97,9 +102,16 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "can_import": self.may_use(request, self.import_view),
+            "can_reorder": self.may_use(request, self.reorder_view),
+        }
+        return super().changelist_view(request, extra_context)
+
+    @requires("add_purchaseorder", "add_purchaseorderline")
     def import_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_add_permission(request):
-            raise PermissionDenied
         report = None
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -112,6 +124,8 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
                 report = exc.report
                 messages.error(request, str(exc))
             else:
+                for order in report.created:
+                    self.log_addition(request, order, _("Imported from CSV"))
                 if not dry_run:
                     messages.success(
                         request,
@@ -129,9 +143,8 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "oscar_backorders/admin/supply/import.html", context)
 
+    @requires("view_purchaseorder")
     def reorder_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
         advice = reorder_advice()
         show_all = request.GET.get("all") == "1"
         rows = [a for a in advice if show_all or (a.reached and a.reorder_point > 0)]
@@ -144,19 +157,24 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             "title": _("Reorder points"),
             "rows": [(records[a.stockrecord_id], a) for a in rows],
             "show_all": show_all,
+            "can_allocate": self.may_use(request, self.allocation_view),
         }
         return TemplateResponse(request, "oscar_backorders/admin/supply/reorder.html", context)
 
+    @requires("allocate_backorder_stock")
     def allocation_view(self, request: HttpRequest, stockrecord_id: int) -> HttpResponse:
         """Preview ("what would happen") and, on POST, run restock allocation for one record."""
-        if not request.user.has_perm("oscar_backorders.allocate_backorder_stock"):
-            raise PermissionDenied
         record = get_object_or_404(StockRecord, pk=stockrecord_id)
         if request.method == "POST":
-            result = allocate_free_stock(
-                [record.pk], reason=_("re-run in the admin"), actor=request.user
+            reason = _("re-run in the admin")
+            result = allocate_free_stock([record.pk], reason=reason, actor=request.user)
+            recompute([record.pk], reason=reason)
+            allocated = BackorderLine._default_manager.in_bulk(
+                [a.backorder_line_id for a in result.allocations]
             )
-            recompute([record.pk], reason=_("re-run in the admin"))
+            message = _("Allocated free stock of stock record %(id)s: %(reason)s")
+            for line in allocated.values():
+                self.log_change(request, line, message % {"id": record.pk, "reason": reason})
             messages.success(
                 request,
                 _("Allocated %(units)d unit(s) to %(lines)d line(s).")
@@ -187,7 +205,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(PurchaseOrderLine)
-class PurchaseOrderLineAdmin(admin.ModelAdmin):
+class PurchaseOrderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     list_display = (
         "purchase_order",
         "stockrecord",
@@ -204,6 +222,12 @@ class PurchaseOrderLineAdmin(admin.ModelAdmin):
     readonly_fields = ("quantity_received", "status", "date_last_received")
     actions = ["receive_outstanding"]
 
+    def has_receive_stock_permission(self, request: HttpRequest) -> bool:
+        """Change the line, and allocate the units it brings to waiting lines (one check: Django
+        offers an action when *any* of its ``permissions`` passes)."""
+        allocate = f"{self.opts.app_label}.allocate_backorder_stock"
+        return self.has_change_permission(request) and request.user.has_perm(allocate)
+
     def get_urls(self) -> list[Any]:
         return [
             path(
@@ -214,6 +238,12 @@ class PurchaseOrderLineAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        if self.may_use(request, self.receive_view):
+            return shown
+        return tuple(name for name in shown if name != "receive_link")
+
     @admin.display(description=gettext_lazy("receive"))
     def receive_link(self, obj: Any) -> str:
         from django.utils.html import format_html
@@ -223,7 +253,10 @@ class PurchaseOrderLineAdmin(admin.ModelAdmin):
         url = reverse("admin:oscar_backorders_purchaseorderline_receive", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Receive…"))
 
-    @admin.action(description=gettext_lazy("Receive everything still expected"))
+    @admin.action(
+        description=gettext_lazy("Receive everything still expected"),
+        permissions=["receive_stock"],
+    )
     def receive_outstanding(self, request: HttpRequest, queryset: Any) -> None:
         for line in queryset.filter(status__in=("open", "partial")).order_by("pk"):
             try:
@@ -234,10 +267,10 @@ class PurchaseOrderLineAdmin(admin.ModelAdmin):
                 messages.error(request, str(exc))
             else:
                 messages.success(request, _receipt_message(receipt))
+                self.log_change(request, line, _receipt_message(receipt))
 
+    @requires("change_purchaseorderline", "allocate_backorder_stock")
     def receive_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if not self.has_change_permission(request):
-            raise PermissionDenied
         line = get_object_or_404(PurchaseOrderLine, pk=pk)
         outstanding = line.quantity - line.quantity_received
         form = ReceiveForm(request.POST or None, initial={"quantity": outstanding})
@@ -248,6 +281,7 @@ class PurchaseOrderLineAdmin(admin.ModelAdmin):
                 form.add_error("quantity", str(exc))
             else:
                 messages.success(request, _receipt_message(receipt))
+                self.log_change(request, line, _receipt_message(receipt))
                 return HttpResponseRedirect(
                     reverse("admin:oscar_backorders_purchaseorderline_changelist")
                 )

@@ -65,7 +65,10 @@ def test_staff_who_may_only_view_captures_cannot_retry_or_abandon_them(
     listing = viewer.get(url)
     assert listing.status_code == 200
     assert f'value="{action}"' not in listing.content.decode()  # not offered
-    run_on_commit(viewer.post, url, {"action": action, "_selected_action": [held.capture_id]})
+    response = run_on_commit(
+        viewer.post, url, {"action": action, "_selected_action": [held.capture_id]}
+    )
+    assert response.status_code == 403
     assert PaymentCapture.objects.get(pk=held.capture_id).status == "failed"  # nothing moved
     assert len(gateway.money_moves("capture")) == 0
 
