@@ -24,6 +24,7 @@ from oscar_backorders.payments.release import execute_release
 PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
 PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
 PaymentRelease = get_model("oscar_backorders", "PaymentRelease")
+PaymentLedgerEntry = get_model("oscar_backorders", "PaymentLedgerEntry")
 
 
 class ReadOnlyMixin:
@@ -53,6 +54,16 @@ class ReleaseInline(ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
 
 
+class LedgerInline(ReadOnlyMixin, admin.TabularInline):
+    """The authorisation's money movements, as recorded (append-only)."""
+
+    model = PaymentLedgerEntry
+    fk_name = "authorisation"
+    extra = 0
+    fields = ("date_created", "kind", "amount", "reference", "idempotency_key", "note")
+    readonly_fields = fields
+
+
 @admin.register(PaymentAuthorisation)
 class PaymentAuthorisationAdmin(AdminPermissionsMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
@@ -69,7 +80,7 @@ class PaymentAuthorisationAdmin(AdminPermissionsMixin, ReadOnlyMixin, admin.Mode
     search_fields = ("order__number", "reference")
     date_hierarchy = "date_created"
     list_select_related = ("order",)
-    inlines = [CaptureInline, ReleaseInline]
+    inlines = [LedgerInline, CaptureInline, ReleaseInline]
 
 
 @admin.register(PaymentCapture)

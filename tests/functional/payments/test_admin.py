@@ -53,6 +53,22 @@ def test_authorisation_page_shows_its_captures(merchant, mixed_order, gateway, r
     assert "4.50" in response.content.decode()
 
 
+def test_authorisation_page_shows_its_money_movements_from_the_ledger(
+    merchant, mixed_order, gateway, run_on_commit
+):
+    _main, plain = lines_of(mixed_order)
+    run_on_commit(ship, mixed_order.pk, {plain.pk: 1})
+    authorisation = mixed_order.backorder_authorisations.get()
+    response = merchant.get(
+        reverse("admin:oscar_backorders_paymentauthorisation_change", args=[authorisation.pk])
+    )
+    page = response.content.decode()
+    assert "Payment ledger" in page
+    captured = authorisation.ledger.get(kind="captured")
+    assert captured.idempotency_key in page
+    assert "54.50" in page  # the authorised entry
+
+
 @pytest.mark.parametrize("action", ["retry_now", "abandon"])
 def test_staff_who_may_only_view_captures_cannot_retry_or_abandon_them(
     client, mixed_order, gateway, run_on_commit, action
