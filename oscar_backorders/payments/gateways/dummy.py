@@ -367,6 +367,10 @@ class DummyGateway:
                 raise GatewayTimeout("The payment provider did not answer in time.")
             if how == "expired":
                 call.outcome = "expired"
+                # As at a real provider: an authorisation that says it expired holds nothing.
+                held = self.authorisations.get(params.get("authorisation", ""))
+                if held is not None:
+                    held.expires_at = min(held.expires_at, timezone.now())
                 raise AuthorisationExpired("The authorisation has expired.", code="expired")
             try:
                 answer = move()
