@@ -176,7 +176,7 @@ def _execute(release_id: int) -> Any:
         lifecycle.release_remainder(
             authorisation,
             key=idempotency_key(order.number, "release-unused", authorisation.pk),
-            note="nothing left to confirm",
+            note=_("nothing left to confirm"),
         )
         if ledger.held(authorisation) == 0 and move(authorisation, AuthorisationStatus.CLOSED):
             authorisation.save(update_fields=["status", "date_updated"])
