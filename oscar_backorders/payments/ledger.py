@@ -146,7 +146,8 @@ def totals(**filters: Any) -> Totals:
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    return Totals(**{row["kind"]: row["total"] for row in rows})
+    # (SQLite's SUM drops the scale: 24.5 for 24.50.)
+    return Totals(**{row["kind"]: row["total"].quantize(ZERO) for row in rows})
 
 
 def held(authorisation: Any) -> Decimal:

@@ -2,11 +2,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from oscar_backorders.consistency import check_consistency
+from oscar_backorders.payments.audit import check_payments
 
 
 class Command(BaseCommand):
     help = (
-        "Check that Oscar's stock counters and the backorder records agree. Prints every "
+        "Check that Oscar's stock counters and the backorder records agree, and that the payment "
+        "records and Oscar's payment sources agree with the payments ledger. Prints every "
         "disagreement and exits with status 1 if there is any."
     )
 
@@ -22,6 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         report = check_consistency(stockrecord_ids=options["stockrecords"])
+        if not options["stockrecords"]:
+            report.findings.extend(check_payments())
         for finding in report.findings:
             if finding.is_note:
                 self.stdout.write(f"note [{finding.code}] {finding.message}")

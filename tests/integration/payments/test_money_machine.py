@@ -33,6 +33,7 @@ from oscar.core.loading import get_model
 from oscar_backorders import services
 from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.payments import ledger
+from oscar_backorders.payments.audit import check_payments
 from oscar_backorders.payments.capture import abandon_capture, retry_due_captures, settle_capture
 from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.gateways.base import Capabilities
@@ -257,6 +258,8 @@ class MoneyMachine(RuleBasedStateMachine):
         assert source.amount_allocated == sums.captured + sums.held
         keys = [c.idempotency_key for c in self.gateway.money_moves("capture")]
         assert len(keys) == len(set(keys)), "a capture key moved money twice"
+        # What check_backorders tells the merchant agrees.
+        assert [f for f in check_payments(order_ids=[self.order.pk]) if not f.is_note] == []
 
     @invariant()
     def what_is_charged_is_what_shipped(self):
