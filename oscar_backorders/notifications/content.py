@@ -2,8 +2,8 @@
 
 A notice stores ids only (events, consents, shipments, voucher), so a retry renders what is true
 at send time. A builder returns ``None`` when there is nothing left to tell (the customer opted
-out of follow-ups, every line already shipped, every delay was already answered): the notice is
-then marked skipped, not sent.
+out of follow-ups, every line already shipped, every delay was already answered, the payment was
+confirmed): the notice is then marked skipped, not sent.
 
 Money: every figure about the order's payment comes from
 :func:`~oscar_backorders.payments.money.order_money` (``money`` in the context: ``None`` when the
@@ -28,9 +28,10 @@ from oscar_backorders.notifications.abstract_models import (
     NoticeKind,
 )
 from oscar_backorders.notifications.notices import coalesce_changes
-from oscar_backorders.payments.abstract_models import CaptureStatus
+from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
 from oscar_backorders.payments.accounts import CHECKOUT_SEQUENCE, order_extras
 from oscar_backorders.payments.amounts import split
+from oscar_backorders.payments.lifecycle import confirmation_url
 from oscar_backorders.payments.money import order_money
 
 #: What ``quantity_waiting`` needs, for queries that load only a few columns of a line.
@@ -291,6 +292,34 @@ def _compensation(notice: Any) -> dict[str, Any] | None:
     return {**_base(notice), "voucher": voucher, "benefit": notice.payload.get("benefit", "")}
 
 
+def _confirm_payment(notice: Any) -> dict[str, Any] | None:
+    """Ask the customer to confirm payment of what an unrenewable authorisation held."""
+    authorisation = (
+        _m("PaymentAuthorisation")
+        ._default_manager.filter(order=notice.order)
+        .select_related("order")
+        .order_by("-pk")
+        .first()
+    )
+    # Confirmed since (a fresh authorisation), or another authorisation than the notice's.
+    if authorisation is None or authorisation.pk != notice.payload.get("authorisation_id"):
+        return None
+    if authorisation.status not in (
+        AuthorisationStatus.NEEDS_CUSTOMER,
+        AuthorisationStatus.EXPIRED,
+    ):
+        return None
+    money = order_money(notice.order)
+    if money is None or money.to_charge <= 0:
+        return None
+    return {
+        **_base(notice),
+        "money": money,
+        "confirm_url": links.absolute(confirmation_url(authorisation)),
+        "expires_at": authorisation.expires_at,
+    }
+
+
 def _merchant_digest(notice: Any) -> dict[str, Any] | None:
     return {
         "shop_name": getattr(settings, "OSCAR_SHOP_NAME", ""),
@@ -307,6 +336,7 @@ BUILDERS: dict[str, Callable[[Any], dict[str, Any] | None]] = {
     NoticeKind.FOLLOW_UP: _follow_up,
     NoticeKind.DELAY_OPTIONS: _delay_options,
     NoticeKind.COMPENSATION: _compensation,
+    NoticeKind.CONFIRM_PAYMENT: _confirm_payment,
     NoticeKind.MERCHANT_DIGEST: _merchant_digest,
 }
 

@@ -42,7 +42,7 @@ from oscar_backorders.notifications.notices import (
     order_scope,
     overrun_decision,
 )
-from oscar_backorders.payments.abstract_models import CaptureStatus
+from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
 from oscar_backorders.payments.accounts import CHECKOUT_SEQUENCE
 
 #: Line events that become a customer notice, batched per order.
@@ -177,6 +177,35 @@ def _untold_shipments(order_ids: list[int]) -> dict[int, list[int]]:
         if backordered and pk not in told:
             result[order_id].append(pk)
     return result
+
+
+def claim_confirm_payment(order_id: int) -> int | None:
+    """Claim the email asking the customer to confirm payment, once per authorisation.
+
+    For the order's latest authorisation when it waits for the customer (its renewal failed or
+    could not be done); version: the authorisation's id, so the same authorisation is never
+    asked about twice however often ``authorisation_expiring`` is sent. Returns the notice id.
+    """
+    authorisation = (
+        _m("PaymentAuthorisation")
+        ._default_manager.filter(order_id=order_id)
+        .order_by("-pk")
+        .values_list("pk", "status")
+        .first()
+    )
+    if authorisation is None or authorisation[1] != AuthorisationStatus.NEEDS_CUSTOMER:
+        return None
+    customers = _customers([order_id])
+    if order_id not in customers:
+        return None
+    notice = _claim_for_order(
+        customers,
+        order_id,
+        kind=NoticeKind.CONFIRM_PAYMENT,
+        version=f"a{authorisation[0]}",
+        payload={"authorisation_id": authorisation[0]},
+    )
+    return notice.pk if notice is not None else None
 
 
 def _local_date(moment: datetime.datetime) -> datetime.date:

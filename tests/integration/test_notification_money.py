@@ -1,13 +1,15 @@
 """What the backorder emails tell customers about money: plain and true.
 
 Held money is released, never "taken"; a shipment lists every unit it charged for, adding up to
-its charge.
+its charge; a customer whose hold could not be renewed is asked once to confirm payment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -16,11 +18,13 @@ from django.db.models import F
 from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
-from oscar_backorders import services
-from oscar_backorders.notifications import scans
-from oscar_backorders.notifications.abstract_models import NoticeStatus
+from oscar_backorders import services, signals
+from oscar_backorders.notifications import dispatch, scans
+from oscar_backorders.notifications.abstract_models import NoticeKind, NoticeStatus
 from oscar_backorders.notifications.tasks import dispatch_due_notices
 from oscar_backorders.payments.authorise import authorise_order
+from oscar_backorders.payments.gateways.base import Capabilities
+from oscar_backorders.payments.lifecycle import confirm_payment, refresh_expiring_authorisations
 from oscar_backorders.payments.shipping import ship
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
@@ -253,3 +257,117 @@ def test_later_estimate_email_promises_no_later_charge_when_the_shop_took_paymen
         (changed,) = run_all()
     assert "We are sorry for the delay." in changed.body
     assert "charged" not in changed.body
+
+
+# --- Confirm payment: asked once per authorisation, in the customer's language ----------------
+
+
+def renewal_fails(gateway, run_on_commit):  # noqa: F811
+    gateway.capabilities = Capabilities(reauthorise=False)
+    run_on_commit(refresh_expiring_authorisations, now=RENEWAL_DAY)
+    gateway.capabilities = type(gateway)().capabilities
+
+
+def confirm_emails():
+    return [m for m in mail.outbox if "confirm your payment" in m.subject]
+
+
+def test_customer_asked_once_to_confirm_payment_when_the_renewal_fails(
+    order,
+    gateway,  # noqa: F811
+    run_on_commit,  # noqa: F811
+):
+    renewal_fails(gateway, run_on_commit)
+
+    (email,) = confirm_emails()
+    assert email.to == ["ada@example.com"]
+    assert email.subject == f"Order {order.number}: please confirm your payment"
+    assert "Still to charge: £152.00, charged only as your items ship." in email.body
+
+    # The signal again (a second beat, a retried task): no second email.
+    authorisation = PaymentAuthorisation.objects.get(order=order)
+    run_on_commit(
+        signals.authorisation_expiring.send,
+        sender=type(authorisation),
+        order=order,
+        expires_at=authorisation.expires_at,
+    )
+    run_all()
+    assert len(confirm_emails()) == 1
+    notice = Notice.objects.get(kind=NoticeKind.CONFIRM_PAYMENT)
+    assert (notice.status, notice.version) == (NoticeStatus.SENT, f"a{authorisation.pk}")
+
+
+def test_confirm_payment_email_link_opens_the_confirm_page_for_that_customer(
+    order,
+    customer,
+    client,
+    gateway,  # noqa: F811
+    run_on_commit,  # noqa: F811
+):
+    renewal_fails(gateway, run_on_commit)
+    (email,) = confirm_emails()
+    (url,) = re.findall(r"Confirm your payment: (\S+)", email.body)
+    assert url.startswith("http://")
+    assert f'href="{url}"' in email.alternatives[0][0]
+
+    client.force_login(customer)
+    page = client.get(urlsplit(url).path)
+    assert page.status_code == 200
+    assert "confirm payment of £152.00 again" in page.content.decode()
+    response = run_on_commit(client.post, urlsplit(url).path, {"payment_token": "ok"}, follow=True)
+    assert "your payment is confirmed" in response.content.decode()
+
+    client.force_login(UserFactory())
+    assert client.get(urlsplit(url).path).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "amount"),
+    [
+        ("nl", "Bestelling 100001: bevestig je betaling", "152,00"),
+        ("zh-hans", "订单 100001：请确认您的付款", "152.00"),
+        ("id", "Pesanan 100001: mohon konfirmasi pembayaran Anda", "152,00"),
+    ],
+)
+def test_confirm_payment_email_in_the_language_the_customer_checked_out_in(
+    order,
+    gateway,  # noqa: F811
+    run_on_commit,  # noqa: F811
+    language,
+    subject,
+    amount,
+):
+    NotificationPreference.objects.create(email="ada@example.com", language=language)
+    renewal_fails(gateway, run_on_commit)
+    (email,) = mail.outbox
+    assert email.subject == subject
+    assert amount in email.body
+    assert Notice.objects.get(kind=NoticeKind.CONFIRM_PAYMENT).language == language
+
+
+def test_no_confirm_payment_email_when_the_customer_confirmed_before_it_went_out(
+    order,
+    gateway,  # noqa: F811
+    run_on_commit,  # noqa: F811
+    monkeypatch,
+):
+    monkeypatch.setattr(dispatch, "enqueue", lambda ids: None)  # claimed; the sweep sends it
+    renewal_fails(gateway, run_on_commit)
+    confirm_payment(order.pk, payment_token="ok")
+    run_all()
+    assert confirm_emails() == []
+    assert Notice.objects.get(kind=NoticeKind.CONFIRM_PAYMENT).status == NoticeStatus.SKIPPED
+
+
+def test_no_confirm_payment_email_when_the_order_has_no_authorisation_waiting(
+    unpaid_order,
+    run_on_commit,  # noqa: F811
+):
+    run_on_commit(
+        signals.authorisation_expiring.send,
+        sender=None,
+        order=unpaid_order,
+        expires_at=NOW + dt.timedelta(days=2),
+    )
+    assert not Notice.objects.filter(kind=NoticeKind.CONFIRM_PAYMENT).exists()
