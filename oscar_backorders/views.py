@@ -36,7 +36,7 @@ from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.locks import lock_backorder_lines
 from oscar_backorders.services import cancel_units
-from oscar_backorders.templatetags.backorder_tags import LineState
+from oscar_backorders.templatetags.backorder_tags import LineState, order_money_tag
 
 Order = get_model("order", "Order")
 AnonymousOrderMixin = get_class("customer.mixins", "AnonymousOrderMixin")
@@ -146,16 +146,24 @@ class CancelWaitingView(generic.FormView):
         except BackorderError as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
-        messages.success(
-            self.request,
-            ngettext(
-                "%(count)d waiting item of %(title)s was cancelled. You will not be charged "
-                "for it.",
-                "%(count)d waiting items of %(title)s were cancelled. You will not be charged "
-                "for them.",
+        if order_money_tag(self.order) is not None:
+            message = ngettext(
+                "%(count)d waiting item of %(title)s was cancelled. You are not charged for it: "
+                "the money held on your card for it is released.",
+                "%(count)d waiting items of %(title)s were cancelled. You are not charged for "
+                "them: the money held on your card for them is released.",
                 quantity,
             )
-            % {"count": quantity, "title": self.state.line.title},
+        else:
+            message = ngettext(
+                "%(count)d waiting item of %(title)s was cancelled. If you have already paid "
+                "for it, we refund its price.",
+                "%(count)d waiting items of %(title)s were cancelled. If you have already paid "
+                "for them, we refund their price.",
+                quantity,
+            )
+        messages.success(
+            self.request, message % {"count": quantity, "title": self.state.line.title}
         )
         return HttpResponseRedirect(self.order_url())
 

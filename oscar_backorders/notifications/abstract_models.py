@@ -20,6 +20,7 @@ class NoticeKind(models.TextChoices):
     DELAY_OPTIONS = "delay_options", _("Delay: keep waiting or cancel")
     CANCELLED = "cancelled", _("Cancellation confirmed")
     COMPENSATION = "compensation", _("Compensation voucher")
+    CONFIRM_PAYMENT = "confirm_payment", _("Confirm payment")
     MERCHANT_DIGEST = "merchant_digest", _("Merchant daily digest")
 
 

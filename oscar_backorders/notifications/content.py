@@ -1,9 +1,13 @@
 """What each email says: the template context of a claimed notice, rebuilt from the database.
 
-A notice stores ids only (events, consents, voucher), so a retry renders what is true at send
-time. A builder returns ``None`` when there is nothing left to tell (the customer opted out of
-follow-ups, every line already shipped, every delay was already answered): the notice is then
-marked skipped, not sent.
+A notice stores ids only (events, consents, shipments, voucher), so a retry renders what is true
+at send time. A builder returns ``None`` when there is nothing left to tell (the customer opted
+out of follow-ups, every line already shipped, every delay was already answered, the payment was
+confirmed): the notice is then marked skipped, not sent.
+
+Money: every figure about the order's payment comes from
+:func:`~oscar_backorders.payments.money.order_money` (``money`` in the context: ``None`` when the
+shop's own checkout took the payment), and what one shipment charged from its capture.
 """
 
 from __future__ import annotations
@@ -21,10 +25,14 @@ from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.notifications import links
 from oscar_backorders.notifications.abstract_models import (
     DelayDecision,
-    NoticeEventKind,
     NoticeKind,
 )
 from oscar_backorders.notifications.notices import coalesce_changes
+from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
+from oscar_backorders.payments.accounts import CHECKOUT_SEQUENCE, order_extras
+from oscar_backorders.payments.amounts import split
+from oscar_backorders.payments.lifecycle import confirmation_url
+from oscar_backorders.payments.money import order_money
 
 #: What ``quantity_waiting`` needs, for queries that load only a few columns of a line.
 _QUANTITIES = ("quantity", "quantity_allocated", "quantity_shipped", "quantity_cancelled")
@@ -96,6 +104,7 @@ def _estimate_changed(notice: Any) -> dict[str, Any] | None:
             for c in changes
         ],
         "any_later": any(c.later for c in changes),
+        "money": order_money(notice.order),
     }
 
 
@@ -118,32 +127,102 @@ def _quantities(events: list[Any]) -> list[dict[str, Any]]:
 
 def _ready_to_ship(notice: Any) -> dict[str, Any] | None:
     items = _quantities(_events(notice))
-    return {**_base(notice), "items": items} if items else None
+    if not items:
+        return None
+    return {**_base(notice), "items": items, "money": order_money(notice.order)}
+
+
+def _shipment_items(order: Any, captures: list[Any]) -> tuple[list[dict[str, Any]], Decimal]:
+    """What the shipments' captures charged, line by line, and for shipping.
+
+    Each capture's amount is split over the units it paid for in proportion to their price
+    (:func:`~oscar_backorders.payments.amounts.split`), less the shipping charge when it took
+    it, so the listed amounts add up to the capture. On an order whose in-stock units were paid
+    at checkout, a shipment's in-stock units are listed as paid at checkout.
+    """
+    line_ids = {int(k) for c in captures for k in c.line_quantities}
+    lines = {line.pk: line for line in order.lines.filter(pk__in=line_ids).order_by("pk")}
+    prepaid = (
+        _m("PaymentCapture")
+        ._default_manager.filter(
+            order=order, sequence=CHECKOUT_SEQUENCE, status=CaptureStatus.CAPTURED
+        )
+        .exists()
+    )
+    charged: dict[int, dict[str, Any]] = {}
+    paid_before: dict[int, int] = {}
+    shipping = Decimal("0.00")
+    for capture in captures:
+        extras = order_extras(order) if capture.includes_shipping else Decimal("0.00")
+        extras = min(max(extras, Decimal("0.00")), capture.amount)
+        shipping += extras
+        units = []
+        for key, quantity in sorted(capture.line_quantities.items(), key=lambda kv: int(kv[0])):
+            line = lines[int(key)]
+            paid = int(capture.backorder_quantities.get(key, 0)) if prepaid else int(quantity)
+            if quantity - paid:
+                paid_before[line.pk] = paid_before.get(line.pk, 0) + quantity - paid
+            if paid:
+                units.append((line, paid))
+        weights = [line.line_price_incl_tax * count / line.quantity for line, count in units]
+        for (line, count), amount in zip(
+            units, split(capture.amount - extras, weights), strict=True
+        ):
+            item = charged.setdefault(
+                line.pk, {"title": line.title, "quantity": 0, "amount": Decimal("0.00")}
+            )
+            item["quantity"] += count
+            item["amount"] += amount
+    items = [charged[pk] for pk in sorted(charged)]
+    items += [
+        {"title": lines[pk].title, "quantity": count, "amount": None, "paid_at_checkout": True}
+        for pk, count in sorted(paid_before.items())
+    ]
+    return items, shipping
 
 
 def _shipped(notice: Any) -> dict[str, Any] | None:
-    items = _quantities(_events(notice))
-    if not items:
+    events = _events(notice)
+    if not events:
         return None
-    captures = list(
-        _m("NoticeEvent")._default_manager.filter(
-            pk__in=notice.payload.get("capture_ids", []), kind=NoticeEventKind.PAYMENT_CAPTURED
+    order = notice.order
+    money = order_money(order)
+    captures = []
+    if money is not None:
+        captures = list(
+            _m("PaymentCapture")
+            ._default_manager.filter(
+                order=order,
+                pk__in=notice.payload.get("shipment_ids", []),
+                status=CaptureStatus.CAPTURED,
+            )
+            .order_by("sequence")
         )
-    )
-    if captures:
-        charged = sum((c.amount or Decimal(0) for c in captures), Decimal(0))
-    else:
-        # No payment module told us: the price of what shipped is what paying on shipment means.
-        charged = sum((i["amount"] or Decimal(0) for i in items), Decimal(0))
-    return {**_base(notice), "items": items, "charged": charged, "captured": bool(captures)}
+    if not captures:
+        # Paid the shop's own way (the items' prices), or no capture of this notice left to
+        # tell (then nothing is said about a charge).
+        items = _quantities(events)
+        if money is not None:
+            for item in items:
+                item["amount"] = None
+        return {**_base(notice), "items": items, "money": money, "charged": None}
+    items, shipping = _shipment_items(order, captures)
+    return {
+        **_base(notice),
+        "items": items,
+        "shipping": shipping,
+        "charged": sum((c.amount for c in captures), Decimal("0.00")),
+        "shipment_count": len(captures),
+        "money": money,
+    }
 
 
 def _cancelled(notice: Any) -> dict[str, Any] | None:
     items = _quantities(_events(notice))
     if not items:
         return None
-    refund = sum((i["amount"] or Decimal(0) for i in items), Decimal(0))
-    return {**_base(notice), "items": items, "refund": refund}
+    value = sum((i["amount"] or Decimal(0) for i in items), Decimal(0))
+    return {**_base(notice), "items": items, "value": value, "money": order_money(notice.order)}
 
 
 def _follow_up(notice: Any) -> dict[str, Any] | None:
@@ -201,6 +280,7 @@ def _delay_options(notice: Any) -> dict[str, Any] | None:
         "deadline": min(deadlines) if deadlines else None,
         "keep_url": urls["keep"],
         "cancel_url": urls["cancel"],
+        "money": order_money(notice.order),
     }
 
 
@@ -210,6 +290,34 @@ def _compensation(notice: Any) -> dict[str, Any] | None:
     if voucher is None:
         return None
     return {**_base(notice), "voucher": voucher, "benefit": notice.payload.get("benefit", "")}
+
+
+def _confirm_payment(notice: Any) -> dict[str, Any] | None:
+    """Ask the customer to confirm payment of what an unrenewable authorisation held."""
+    authorisation = (
+        _m("PaymentAuthorisation")
+        ._default_manager.filter(order=notice.order)
+        .select_related("order")
+        .order_by("-pk")
+        .first()
+    )
+    # Confirmed since (a fresh authorisation), or another authorisation than the notice's.
+    if authorisation is None or authorisation.pk != notice.payload.get("authorisation_id"):
+        return None
+    if authorisation.status not in (
+        AuthorisationStatus.NEEDS_CUSTOMER,
+        AuthorisationStatus.EXPIRED,
+    ):
+        return None
+    money = order_money(notice.order)
+    if money is None or money.to_charge <= 0:
+        return None
+    return {
+        **_base(notice),
+        "money": money,
+        "confirm_url": links.absolute(confirmation_url(authorisation)),
+        "expires_at": authorisation.expires_at,
+    }
 
 
 def _merchant_digest(notice: Any) -> dict[str, Any] | None:
@@ -228,6 +336,7 @@ BUILDERS: dict[str, Callable[[Any], dict[str, Any] | None]] = {
     NoticeKind.FOLLOW_UP: _follow_up,
     NoticeKind.DELAY_OPTIONS: _delay_options,
     NoticeKind.COMPENSATION: _compensation,
+    NoticeKind.CONFIRM_PAYMENT: _confirm_payment,
     NoticeKind.MERCHANT_DIGEST: _merchant_digest,
 }
 

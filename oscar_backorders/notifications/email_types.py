@@ -22,6 +22,7 @@ NAMES = {
     "delay_options": _("Backorder: delay, keep waiting or cancel"),
     "cancelled": _("Backorder: cancellation confirmed"),
     "compensation": _("Backorder: compensation voucher"),
+    "confirm_payment": _("Backorder: confirm payment"),
     "merchant_digest": _("Backorder: merchant daily digest"),
 }
 

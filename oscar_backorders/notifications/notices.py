@@ -21,12 +21,13 @@ EMAIL_CODES: dict[str, str] = {
     "delay_options": "BACKORDER_DELAY_OPTIONS",
     "cancelled": "BACKORDER_CANCELLED",
     "compensation": "BACKORDER_COMPENSATION",
+    "confirm_payment": "BACKORDER_CONFIRM_PAYMENT",
     "merchant_digest": "BACKORDER_MERCHANT_DIGEST",
 }
 
 #: Notices the customer cannot opt out of: they are part of the contract or the law (a delay
-#: with a right to cancel, a cancellation, what shipped and was charged). Only the periodic
-#: follow-up is optional.
+#: with a right to cancel, a cancellation, what shipped and was charged, a payment to confirm).
+#: Only the periodic follow-up is optional.
 OPTIONAL_KINDS = frozenset({"follow_up"})
 
 #: Overrun rules a shop can choose (``BACKORDERS_OVERRUN_RULE``).

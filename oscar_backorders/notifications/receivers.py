@@ -2,8 +2,9 @@
 
 The payments and supply modules announce their news through the signals declared in
 :mod:`oscar_backorders.signals`; nothing here imports them. Each receiver records one
-:class:`NoticeEvent` row for the merchant's digest and the shipped notice. Line events need no
-receiver: the scans read the lines' own audit trail (``BackorderEvent``).
+:class:`NoticeEvent` row for the merchant's digest; ``authorisation_expiring`` also claims the
+customer's confirm-payment email. Line events need no receiver: the scans read the lines' own
+audit trail (``BackorderEvent``).
 """
 
 from __future__ import annotations
@@ -72,11 +73,17 @@ def record_release(*, order: Any, amount: Any, kind: str, **kwargs: Any) -> None
 
 @receiver(signals.authorisation_expiring, dispatch_uid="backorders_notify_expiring")
 def record_expiring(*, order: Any, expires_at: Any, **kwargs: Any) -> None:
+    """Tell the merchant (digest) and ask the customer to confirm payment, once per authorisation."""
     _record(
         NoticeEventKind.AUTHORISATION_EXPIRING,
         order=order,
-        detail={"expires_at": expires_at.isoformat()},
+        detail={"expires_at": expires_at.isoformat() if expires_at else ""},
     )
+    from oscar_backorders.notifications import dispatch, scans
+
+    notice_id = scans.claim_confirm_payment(order.pk)
+    if notice_id is not None:
+        dispatch.enqueue([notice_id])
 
 
 @receiver(signals.reorder_point_reached, dispatch_uid="backorders_notify_reorder")

@@ -42,6 +42,8 @@ from oscar_backorders.notifications.notices import (
     order_scope,
     overrun_decision,
 )
+from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
+from oscar_backorders.payments.accounts import CHECKOUT_SEQUENCE
 
 #: Line events that become a customer notice, batched per order.
 EVENT_NOTICES: dict[str, str] = {
@@ -128,18 +130,12 @@ def scan_order_events(*, now: datetime.datetime | None = None) -> list[int]:
         ]
         for chunk in _chunks(settled, chunk_size):
             customers = _customers(chunk)
-            captures = (
-                _captures_for_shipments(
-                    {o: min(c for _pk, c in by_order[o]) for o in chunk}, now=now
-                )
-                if event_kind == BackorderEventKind.SHIPPED
-                else {}
-            )
+            shipments = _untold_shipments(chunk) if event_kind == BackorderEventKind.SHIPPED else {}
             for order_id in chunk:
                 event_ids = [pk for pk, _c in by_order[order_id]]
                 payload: dict[str, Any] = {"event_ids": event_ids}
-                if order_id in captures:
-                    payload["capture_ids"] = captures[order_id]
+                if order_id in shipments:
+                    payload["shipment_ids"] = shipments[order_id]
                 notice = _claim_for_order(
                     customers,
                     order_id,
@@ -153,31 +149,63 @@ def scan_order_events(*, now: datetime.datetime | None = None) -> list[int]:
     return claimed
 
 
-def _captures_for_shipments(
-    first_shipped: dict[int, datetime.datetime], *, now: datetime.datetime
-) -> dict[int, list[int]]:
-    """The captures each order recorded around these shipments, and no earlier notice told.
+def _untold_shipments(order_ids: list[int]) -> dict[int, list[int]]:
+    """The captured shipments with backordered units of these orders that no shipped notice told.
 
-    A capture counts from one batch window before the batch's first shipment on, so what was
-    charged for the in-stock part weeks earlier is not shown as charged for this shipment.
+    A shipment's capture is recorded in the transaction that writes its backordered units'
+    ``shipped`` events, so a scan that saw the events (read first) finds their captures. The
+    checkout capture and shipments of in-stock units only have no backordered units: they are
+    not a backorder shipment to tell.
     """
-    Notice, NoticeEvent = _m("Notice"), _m("NoticeEvent")
-    window = datetime.timedelta(seconds=backorder_settings.NOTICE_BATCH_SECONDS)
+    Notice, PaymentCapture = _m("Notice"), _m("PaymentCapture")
     told: set[int] = set()
     for payload in Notice._default_manager.filter(
-        order_id__in=first_shipped, kind=NoticeKind.SHIPPED
+        order_id__in=order_ids, kind=NoticeKind.SHIPPED
     ).values_list("payload", flat=True):
-        told.update(payload.get("capture_ids", []))
+        told.update(payload.get("shipment_ids", []))
     result: dict[int, list[int]] = defaultdict(list)
-    rows = NoticeEvent._default_manager.filter(
-        order_id__in=first_shipped,
-        kind=NoticeEventKind.PAYMENT_CAPTURED,
-        date_created__gte=min(first_shipped.values(), default=now) - window,
-    ).values_list("pk", "order_id", "date_created")
-    for pk, order_id, created in rows:
-        if pk not in told and created >= first_shipped[order_id] - window:
+    rows = (
+        PaymentCapture._default_manager.filter(
+            order_id__in=order_ids,
+            status=CaptureStatus.CAPTURED,
+            sequence__gt=CHECKOUT_SEQUENCE,
+        )
+        .order_by("pk")
+        .values_list("pk", "order_id", "backorder_quantities")
+    )
+    for pk, order_id, backordered in rows:
+        if backordered and pk not in told:
             result[order_id].append(pk)
     return result
+
+
+def claim_confirm_payment(order_id: int) -> int | None:
+    """Claim the email asking the customer to confirm payment, once per authorisation.
+
+    For the order's latest authorisation when it waits for the customer (its renewal failed or
+    could not be done); version: the authorisation's id, so the same authorisation is never
+    asked about twice however often ``authorisation_expiring`` is sent. Returns the notice id.
+    """
+    authorisation = (
+        _m("PaymentAuthorisation")
+        ._default_manager.filter(order_id=order_id)
+        .order_by("-pk")
+        .values_list("pk", "status")
+        .first()
+    )
+    if authorisation is None or authorisation[1] != AuthorisationStatus.NEEDS_CUSTOMER:
+        return None
+    customers = _customers([order_id])
+    if order_id not in customers:
+        return None
+    notice = _claim_for_order(
+        customers,
+        order_id,
+        kind=NoticeKind.CONFIRM_PAYMENT,
+        version=f"a{authorisation[0]}",
+        payload={"authorisation_id": authorisation[0]},
+    )
+    return notice.pk if notice is not None else None
 
 
 def _local_date(moment: datetime.datetime) -> datetime.date:

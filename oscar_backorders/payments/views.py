@@ -25,6 +25,7 @@ from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import GatewayError, PaymentDeclined
 from oscar_backorders.payments.lifecycle import CONFIRM_SALT, confirm_payment
+from oscar_backorders.payments.money import order_money
 
 #: How long a confirm-payment link stays valid (seconds).
 LINK_MAX_AGE = 60 * 60 * 24 * 30
@@ -68,6 +69,7 @@ class ConfirmPaymentView(FormView):
             AuthorisationStatus.NEEDS_CUSTOMER,
             AuthorisationStatus.EXPIRED,
         )
+        context["money"] = order_money(self.order) if context["needs_confirmation"] else None
         return context
 
     def form_valid(self, form: ConfirmPaymentForm) -> HttpResponse:

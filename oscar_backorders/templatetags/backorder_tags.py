@@ -22,7 +22,9 @@ from django import template
 from django.db.models import prefetch_related_objects
 from django.utils.translation import ngettext
 
+from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.formatting import ship_date as format_ship_date
+from oscar_backorders.payments.money import OrderMoney, order_money
 
 register = template.Library()
 
@@ -376,34 +378,24 @@ def shown_purchase_info(request: Any, product: Any) -> Any:
     return shown(product) if shown is not None else strategy.fetch_for_product(product)
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentSummary:
-    """What the customer has been charged for an order so far (pay when it ships)."""
-
-    charged: Any
-    refunded: Any
-    total: Any
-    currency: str
-
-    @property
-    def outstanding(self) -> Any:
-        return max(self.total - self.charged + self.refunded, 0)
+#: Where :func:`order_money_tag` keeps its answer on the order instance it was given.
+_MONEY_CACHE = "_backorders_order_money"
 
 
-@register.simple_tag
-def order_payment_summary(order: Any) -> PaymentSummary | None:
-    """``{% order_payment_summary order as paid %}``: charged and refunded so far (one query).
+@register.simple_tag(name="order_money")
+def order_money_tag(order: Any) -> OrderMoney | None:
+    """``{% order_money order as money %}``: what the customer paid, has held and still owes.
 
-    ``None`` when the order has no payment source (nothing was taken or authorised through Oscar).
+    An :class:`OrderMoney` (one query), or ``None`` when pay-when-it-ships is off
+    (``BACKORDERS_PAYMENT_GATEWAY`` unset: no query) or the plugin did not take this order's
+    payment. Kept on the order instance, like a prefetch: the text and HTML of an email, or the
+    sections of one page, read it once.
     """
-    from django.db.models import Sum
-
-    totals = order.sources.aggregate(charged=Sum("amount_debited"), refunded=Sum("amount_refunded"))
-    if totals["charged"] is None:
+    if not backorder_settings.PAYMENT_GATEWAY:
         return None
-    return PaymentSummary(
-        charged=totals["charged"],
-        refunded=totals["refunded"] or 0,
-        total=order.total_incl_tax,
-        currency=order.currency,
-    )
+    try:
+        return getattr(order, _MONEY_CACHE)
+    except AttributeError:
+        money = order_money(order)
+        setattr(order, _MONEY_CACHE, money)
+        return money

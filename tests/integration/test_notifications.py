@@ -304,55 +304,19 @@ def test_new_checkout_language_kept_and_opt_out_untouched_when_customer_orders_a
     assert (preference.language, preference.follow_ups) == ("zh-hans", False)
 
 
-def test_ready_to_ship_then_shipped_with_what_was_charged(
-    order, django_capture_on_commit_callbacks
-):
+def test_ready_to_ship_then_shipped_each_told_once(order):
+    # What the emails say about money: tests/integration/test_notification_money.py.
     line = lines(order)[0]
     services.allocate_units(line.pk, 2, reason="PO arrived")
     with at(minutes=10):
         (ready,) = run_all()
         assert "in stock" in ready.subject
         services.record_shipment(line.pk, 2)
-        with django_capture_on_commit_callbacks(execute=True):
-            signals.payment_captured.send(
-                sender=None,
-                order=order,
-                amount=Decimal("19.50"),
-                currency="GBP",
-                line_quantities={line.line_id: 2},
-            )
     with at(minutes=20):
         (shipped,) = run_all()
     assert "shipped" in shipped.subject
-    assert "19.50" in shipped.body
     with at(minutes=30):
         assert run_all() == []
-
-
-def test_shipped_notice_leaves_out_an_earlier_capture_for_the_in_stock_part(
-    order, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        signals.payment_captured.send(
-            sender=None, order=order, amount=Decimal("7.00"), currency="GBP", line_quantities={}
-        )
-    line = lines(order)[0]
-    with at(days=3):
-        services.allocate_units(line.pk, 2, reason="PO arrived")
-        services.record_shipment(line.pk, 2)
-        with django_capture_on_commit_callbacks(execute=True):
-            signals.payment_captured.send(
-                sender=None,
-                order=order,
-                amount=Decimal("19.50"),
-                currency="GBP",
-                line_quantities={line.line_id: 2},
-            )
-    with at(days=3, minutes=10):
-        shipped = [m for m in run_all() if "shipped" in m.subject]
-    assert len(shipped) == 1
-    assert "19.50" in shipped[0].body
-    assert "26.50" not in shipped[0].body
 
 
 def test_shipped_notice_shows_price_of_shipped_units_when_no_payment_module(order):

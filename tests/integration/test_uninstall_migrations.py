@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from oscar_backorders.notifications.notices import EMAIL_CODES
+
 ROOT = Path(__file__).resolve().parents[2]
 
 STEPS = r"""
@@ -91,7 +93,8 @@ def test_documented_uninstall_leaves_plain_oscar_counters_and_nothing_of_the_plu
     facts = json.loads(done.stdout.split("FACTS", 1)[1])
 
     assert facts["before"] == [3, 5]  # 3 from the shelf and 2 waiting, all allocated
-    assert facts["schedules_before"] > 0 and facts["email_types_before"] == 8
+    assert facts["schedules_before"] > 0
+    assert facts["email_types_before"] == len(EMAIL_CODES)
     assert "Would release 2 unit(s)" in facts["dry_run"]
     assert "Released 2 unit(s)" in facts["apply"]
     assert facts["after"] == [3, 3] and facts["line"] == 3  # plain Oscar's counters
