@@ -1,5 +1,5 @@
 """What an order's customer has paid, has held and still owes: the one source of every figure
-the customer is shown about money.
+the customer is shown about money, summed from the payments ledger (:mod:`.ledger`).
 
 The order page, the thank-you page, the confirmation email and the backorder emails all read
 :func:`order_money` (a shipment's own charge comes from its capture); none of them adds up
@@ -13,18 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from oscar.core.loading import get_model
 
-from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
-from oscar_backorders.payments.authorise import REFUNDED_EVENT
+from oscar_backorders.payments.abstract_models import CaptureStatus, LedgerKind
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-
-#: Authorisations whose remainder is still held on the customer's payment method.
-HOLDING = (AuthorisationStatus.ACTIVE, AuthorisationStatus.NEEDS_CUSTOMER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +33,15 @@ class OrderMoney:
     refunded: Decimal  # paid back of what was captured
     released: Decimal  # value of cancelled units (and their share of shipping) never to be paid
     held: Decimal  # held (authorised, not captured) on the customer's payment method right now
+    #: Of ``charged``, money taken for a shipment that then could not leave, refunded at once
+    #: (its units are still to be paid when they ship).
+    undone: Decimal = ZERO
 
     @property
     def to_charge(self) -> Decimal:
-        """What is still to be charged: the total less what was charged or released."""
-        return max(self.total - self.charged - self.released, ZERO)
+        """What is still to be charged: the total less what was charged (for shipments that
+        left) or released."""
+        return max(self.total - (self.charged - self.undone) - self.released, ZERO)
 
 
 def _sum(queryset: Any, expression: Any) -> Coalesce:
@@ -57,43 +57,41 @@ def _sum(queryset: Any, expression: Any) -> Coalesce:
 
 
 def order_money(order: Any) -> OrderMoney | None:
-    """The order's money from today's payment records, in one query.
+    """The order's money from the payments ledger, in one query.
 
     ``None`` when the plugin did not take this order's payment (it has no authorisation: the
-    shop's own checkout paid for it). ``charged`` counts captured shipments (and the checkout
-    capture); ``released`` every recorded release, done or still to be carried out;
-    ``held`` the remainder of the authorisations still holding money; ``refunded`` what Oscar's
-    payment sources record as refunded, or the ``Refunded`` payment events where they say more
-    (the plugin writes both for each refund; a shop's own refund may write only one).
+    shop's own checkout paid for it). ``charged``, ``refunded`` and ``held`` are the ledger's
+    sums (:mod:`.ledger`: captured, refunded, authorised − captured − released − lapsed);
+    ``released`` is the value of every recorded cancellation, done or still being carried out
+    (what the customer no longer owes, whether or not a hold was left to give back).
     """
     Order = get_model("order", "Order")
     PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
-    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
+    PaymentLedgerEntry = get_model("oscar_backorders", "PaymentLedgerEntry")
     PaymentRelease = get_model("oscar_backorders", "PaymentRelease")
-    Source = get_model("payment", "Source")
-    PaymentEvent = get_model("order", "PaymentEvent")
     mine = {"order_id": OuterRef("pk")}
-    authorisations = PaymentAuthorisation._default_manager.filter(**mine)
+    entries = PaymentLedgerEntry._default_manager.filter(**mine)
+
+    def kind(name: str) -> Coalesce:
+        return _sum(entries.filter(kind=name), F("amount"))
+
     row = (
         Order._default_manager.filter(pk=order.pk)
         .annotate(
-            authorised=Exists(authorisations),
-            held=_sum(
-                authorisations.filter(status__in=HOLDING),
-                F("amount") - F("amount_captured") - F("amount_released"),
+            authorised=Exists(PaymentAuthorisation._default_manager.filter(**mine)),
+            took=kind(LedgerKind.AUTHORISED),
+            captured=kind(LedgerKind.CAPTURED),
+            let_go=_sum(
+                entries.filter(kind__in=[LedgerKind.RELEASED, LedgerKind.EXPIRED]), F("amount")
             ),
-            charged=_sum(
-                PaymentCapture._default_manager.filter(**mine, status=CaptureStatus.CAPTURED),
+            refunded=kind(LedgerKind.REFUNDED),
+            undone=_sum(
+                entries.filter(kind=LedgerKind.CAPTURED, capture__status=CaptureStatus.ABANDONED),
                 F("amount"),
             ),
             released=_sum(PaymentRelease._default_manager.filter(**mine), F("amount")),
-            source_refunds=_sum(Source._default_manager.filter(**mine), F("amount_refunded")),
-            event_refunds=_sum(
-                PaymentEvent._default_manager.filter(Q(event_type__name=REFUNDED_EVENT), **mine),
-                F("amount"),
-            ),
         )
-        .values("authorised", "held", "charged", "released", "source_refunds", "event_refunds")
+        .values("authorised", "took", "captured", "let_go", "refunded", "undone", "released")
         .first()
     )
     if row is None or not row["authorised"]:
@@ -105,10 +103,11 @@ def order_money(order: Any) -> OrderMoney | None:
     return OrderMoney(
         currency=order.currency,
         total=order.total_incl_tax,
-        charged=cents("charged"),
-        refunded=max(cents("source_refunds"), cents("event_refunds")),
+        charged=cents("captured"),
+        refunded=cents("refunded"),
         released=cents("released"),
-        held=max(cents("held"), ZERO),
+        held=max(cents("took") - cents("captured") - cents("let_go"), ZERO),
+        undone=cents("undone"),
     )
 
 

@@ -22,7 +22,7 @@ from oscar_backorders import services, signals
 from oscar_backorders.notifications import dispatch, scans
 from oscar_backorders.notifications.abstract_models import NoticeKind, NoticeStatus
 from oscar_backorders.notifications.tasks import dispatch_due_notices
-from oscar_backorders.payments.authorise import authorise_order
+from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.gateways.base import Capabilities
 from oscar_backorders.payments.lifecycle import confirm_payment, refresh_expiring_authorisations
 from oscar_backorders.payments.shipping import ship
@@ -131,6 +131,8 @@ def test_shipped_email_lists_units_paid_at_checkout_apart_from_the_charge(
     settings,
 ):
     settings.BACKORDERS_PAYMENT_AT_CHECKOUT = "capture_in_stock"
+    # Authorise the placed order afresh under this setting (the test's own shortcut).
+    order.backorder_ledger.all().delete()
     order.backorder_authorisations.all().delete()
     authorise_order(order.pk, payment_token="ok2")  # captures the apron on the shelf: £28.00
     apron = line(order, "Linen apron")

@@ -13,6 +13,7 @@ from oscar.test.factories import UserFactory
 
 from oscar_backorders import services
 from oscar_backorders.notifications import links
+from oscar_backorders.payments.lifecycle import lapse
 from oscar_backorders.payments.release import refund_capture
 from oscar_backorders.payments.shipping import ship
 from tests.factories import stocked_product
@@ -80,7 +81,8 @@ def test_order_page_shows_a_refund_only_when_charged_money_was_paid_back(
 
 
 def test_order_page_says_what_is_still_to_charge_when_nothing_is_held_any_more(client, mixed_order):
-    mixed_order.backorder_authorisations.update(status="expired")
+    # The authorisation lapsed at its deadline (what the hourly sweep records).
+    lapse(mixed_order.backorder_authorisations.get())
     page = order_page(client, mixed_order)
     assert "Still to charge as your items ship: £54.50." in page
     assert "Held on your card" not in page

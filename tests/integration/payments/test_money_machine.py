@@ -38,7 +38,12 @@ from oscar_backorders.payments.capture import abandon_capture, retry_due_capture
 from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.gateways.base import Capabilities
 from oscar_backorders.payments.gateways.exceptions import GatewayError
-from oscar_backorders.payments.lifecycle import confirm_payment, refresh_expiring_authorisations
+from oscar_backorders.payments.lifecycle import (
+    confirm_payment,
+    outstanding,
+    refresh_expiring_authorisations,
+)
+from oscar_backorders.payments.money import order_money
 from oscar_backorders.payments.release import refund_capture, retry_failed_releases
 from oscar_backorders.payments.shipping import ship
 from tests.factories import stocked_product
@@ -258,6 +263,14 @@ class MoneyMachine(RuleBasedStateMachine):
         assert source.amount_allocated == sums.captured + sums.held
         keys = [c.idempotency_key for c in self.gateway.money_moves("capture")]
         assert len(keys) == len(set(keys)), "a capture key moved money twice"
+        # What the customer is told is what the ledger says.
+        money = order_money(self.order)
+        assert (money.charged, money.refunded, money.held) == (
+            sums.captured,
+            sums.refunded,
+            sums.held,
+        )
+        assert money.to_charge == max(outstanding(self.order), ZERO)
         # What check_backorders tells the merchant agrees.
         assert [f for f in check_payments(order_ids=[self.order.pk]) if not f.is_note] == []
 

@@ -16,6 +16,7 @@ from oscar_backorders.payments.capture import abandon_capture, settle_capture
 from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways.base import Capabilities
 from oscar_backorders.payments.lifecycle import confirm_payment, refresh_expiring_authorisations
+from oscar_backorders.payments.money import order_money
 from oscar_backorders.payments.shipping import ship
 from oscar_backorders.payments.states import TRANSITIONS, move
 from tests.payments_support import lines_of
@@ -110,6 +111,13 @@ def test_money_taken_for_a_shipment_that_could_not_leave_is_refunded_at_once(
     assert (sums.captured, sums.refunded, sums.charged) == (Decimal("4.50"), Decimal("4.50"), ZERO)
     plain.refresh_from_db()
     assert not plain.shipping_events.exists()
+    # The customer is told both movements, and still owes the whole order.
+    money = order_money(mixed_order)
+    assert (money.charged, money.refunded, money.to_charge) == (
+        Decimal("4.50"),
+        Decimal("4.50"),
+        Decimal("54.50"),
+    )
     assert_ledger_matches_provider(gateway, mixed_order)
     # Nothing is left for a retry to take again.
     with pytest.raises(PaymentRefused, match="abandoned"):
