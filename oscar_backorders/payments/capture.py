@@ -34,10 +34,7 @@ from oscar_backorders import services, signals
 from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.locks import (
     lock_authorisation,
-    lock_backorder_lines,
     lock_capture,
-    lock_order,
-    lock_stockrecords,
 )
 from oscar_backorders.payments import ledger, lifecycle, upfront
 from oscar_backorders.payments.abstract_models import (
@@ -62,6 +59,12 @@ from oscar_backorders.payments.gateways.exceptions import (
     AuthorisationExpired,
     GatewayError,
     GatewayTimeout,
+)
+from oscar_backorders.payments.preconditions import (
+    blocker,
+    capture_lines,
+    capture_quantities,
+    lock_for_capture,
 )
 
 
@@ -96,73 +99,11 @@ def _result(capture: Any) -> ShipmentResult:
     )
 
 
-def _quantities(capture: Any) -> dict[int, int]:
-    return {int(k): int(v) for k, v in capture.line_quantities.items()}
-
-
-def _lines(capture: Any) -> tuple[list[Any], list[int]]:
-    """The capture's order lines (fresh from the database, pk order) and their counts."""
-    Line = get_model("order", "Line")
-    quantities = _quantities(capture)
-    lines = list(
-        Line._default_manager.filter(order_id=capture.order_id, pk__in=quantities)
-        .select_related("stockrecord")
-        .order_by("pk")
-    )
-    return lines, [quantities[line.pk] for line in lines]
-
-
-def blocker(capture: Any, backorder_lines: dict[int, Any]) -> str:
-    """Why a shipment cannot leave now (``""`` when it can); read under the capture's locks."""
-    ShippingEventType = get_model("order", "ShippingEventType")
-    lines, counts = _lines(capture)
-    by_line = {row.line_id: row for row in backorder_lines.values()}
-    for key, count in sorted(capture.backorder_quantities.items()):
-        backorder = by_line.get(int(key))
-        if backorder is None or backorder.quantity_allocated < int(count):
-            return _(
-                "%(count)d backordered unit(s) of %(title)s no longer have stock allocated."
-            ) % {"count": int(count), "title": backorder.line.title if backorder else key}
-    handler = get_class("order.processing", "EventHandler")()
-    covered = handler.are_stock_allocations_available(lines, counts) and all(
-        line.stockrecord.is_allocation_consumption_possible(count)
-        for line, count in zip(lines, counts, strict=True)
-        if line.stockrecord_id and line.can_track_allocations
-    )
-    if not covered:
-        return _("The stock allocated to this shipment's lines no longer covers it.")
-    event_type = ShippingEventType._default_manager.filter(code=SHIPPED_EVENT_CODE).first()
-    if event_type is not None:
-        for line, count in zip(lines, counts, strict=True):
-            if not line.is_shipping_event_permitted(event_type, count):
-                return _("%(count)d unit(s) of %(title)s have already shipped.") % {
-                    "count": count,
-                    "title": line.title,
-                }
-    return ""
-
-
-def _lock_for_capture(capture_id: int) -> tuple[Any, dict[int, Any]]:
-    """Lock a capture, its stock records, backordered lines and order (the core lock order)."""
-    BackorderLine = get_model("oscar_backorders", "BackorderLine")
-    Line = get_model("order", "Line")
-    capture = lock_capture(capture_id)
-    stockrecord_ids = Line._default_manager.filter(
-        pk__in=[int(k) for k in capture.line_quantities], stockrecord__isnull=False
-    ).values_list("stockrecord_id", flat=True)
-    lock_stockrecords(list(stockrecord_ids))
-    line_ids = [int(k) for k in capture.backorder_quantities]
-    ids = BackorderLine._default_manager.filter(line_id__in=line_ids).values_list("pk", flat=True)
-    backorder_lines = lock_backorder_lines(list(ids))
-    lock_order(capture.order_id)
-    return capture, backorder_lines
-
-
 @transaction.atomic
 def _prepare(capture_id: int) -> Any:
     """Re-check a capture under its locks and mark it in flight; a :class:`ShipmentResult` when
     it must not (or need not) reach the provider now."""
-    capture, backorder_lines = _lock_for_capture(capture_id)
+    capture, backorder_lines = lock_for_capture(capture_id)
     if capture.status == CaptureStatus.CAPTURED:
         return _result(capture)
     if capture.status == CaptureStatus.ABANDONED:
@@ -251,14 +192,14 @@ def settle_capture(capture_id: int) -> ShipmentResult:
 def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
     ShippingEventType = get_model("order", "ShippingEventType")
     EventHandler = get_class("order.processing", "EventHandler")
-    capture, backorder_lines = _lock_for_capture(capture_id)
+    capture, backorder_lines = lock_for_capture(capture_id)
     if capture.status == CaptureStatus.CAPTURED:
         return _result(capture)
     problem = blocker(capture, backorder_lines)
     if problem:
         raise ShipmentRefused(problem, order_id=capture.order_id)
     order = capture.order
-    lines, counts = _lines(capture)
+    lines, counts = capture_lines(capture)
     for key, count in sorted(capture.backorder_quantities.items()):
         line = next(line for line in lines if line.pk == int(key))
         services.record_shipment(
@@ -311,7 +252,7 @@ def _record_success(capture_id: int, answer: Capture) -> ShipmentResult:
         },
         capture.actor,
     )
-    amount, currency, quantities = capture.amount, capture.currency, _quantities(capture)
+    amount, currency, quantities = capture.amount, capture.currency, capture_quantities(capture)
     transaction.on_commit(
         lambda: signals.payment_captured.send(
             sender=type(capture),
@@ -448,7 +389,7 @@ def _failed(capture: Any, error: Exception, *, unknown: bool) -> ShipmentResult:
 def _record_failure(
     capture_id: int, error: Exception, *, outcome_unknown: bool = False
 ) -> ShipmentResult:
-    capture, _backorder_lines = _lock_for_capture(capture_id)
+    capture, _backorder_lines = lock_for_capture(capture_id)
     if capture.status in (CaptureStatus.CAPTURED, CaptureStatus.ABANDONED):
         return _result(capture)
     result = _failed(capture, error, unknown=outcome_unknown)
