@@ -119,7 +119,7 @@ def _prepare(capture_id: int) -> Any:
         if problem:
             return _failed(capture, GatewayError(problem), unknown=False)
         authorisation = lock_authorisation(active_authorisation(capture.order_id).pk)
-        if authorisation.status != AuthorisationStatus.ACTIVE:
+        if capture.amount > 0 and authorisation.status != AuthorisationStatus.ACTIVE:
             return _failed(
                 capture,
                 GatewayError(

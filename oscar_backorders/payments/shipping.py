@@ -95,15 +95,6 @@ def plan_shipment(
             line_id=foreign[0],
         )
     authorisation = active_authorisation(order.pk)
-    if authorisation.status != AuthorisationStatus.ACTIVE:
-        raise ShipmentRefused(
-            _(
-                "The payment authorisation of order %(number)s is %(status)s; nothing can be "
-                "captured until the customer confirms payment again."
-            )
-            % {"number": order.number, "status": authorisation.get_status_display()},
-            order_id=order_id,
-        )
     accounts = order_accounts(order)
     if accounts.checkout_open:
         raise ShipmentRefused(
@@ -186,6 +177,16 @@ def plan_shipment(
     includes_shipping = not accounts.extras_taken and (with_first or units_left_after == 0)
     if includes_shipping:
         amount += order_extras(order)
+    if amount > 0 and authorisation.status != AuthorisationStatus.ACTIVE:
+        # (A shipment worth nothing more, e.g. of units paid at checkout, asks for no money.)
+        raise ShipmentRefused(
+            _(
+                "The payment authorisation of order %(number)s is %(status)s; nothing can be "
+                "captured until the customer confirms payment again."
+            )
+            % {"number": order.number, "status": authorisation.get_status_display()},
+            order_id=order_id,
+        )
     open_on_authorisation = sum(
         authorisation.captures.filter(
             status__in=[CaptureStatus.PENDING, CaptureStatus.FAILED]

@@ -26,8 +26,9 @@ cancelled unit is released at its value. At the end (captures settled, what wait
 the customer's card working again, the current authorisation renewed) nothing is held beyond
 what is owed, at localstripe as in the ledger, and what is owed is held.
 
-The machine found one defect, kept as the strict ``xfail`` test at the end of this module: units
-paid at checkout cannot ship once the rest of the order closed the authorisation.
+The machine found one defect, now fixed and kept as the test at the end of this module: units
+paid at checkout could not ship once the rest of the order had closed the authorisation (a
+shipment worth nothing needed an active authorisation, and there was none to confirm).
 
 localstripe cannot be made to fail a capture, release or refund, nor to let an intent lapse
 (see "What localstripe does not emulate" in docs/payments.md); the test gateway's machine
@@ -71,7 +72,6 @@ from oscar_backorders.payments import ledger
 from oscar_backorders.payments.accounts import order_accounts
 from oscar_backorders.payments.capture import abandon_capture, retry_due_captures, settle_capture
 from oscar_backorders.payments.checkout import authorise_order
-from oscar_backorders.payments.exceptions import ShipmentRefused
 from oscar_backorders.payments.gateways.exceptions import GatewayError, PaymentDeclined
 from oscar_backorders.payments.gateways.stripe import to_minor
 from oscar_backorders.payments.lifecycle import (
@@ -274,8 +274,7 @@ class StripeMoneyMachine(RuleBasedStateMachine):
             return
         refused = self.attempt(ship, self.order.pk, quantities) is None
         if refused and self.current_is("closed") and self.owed() == 0:
-            # Units paid at checkout, refused: the known defect of the test below.
-            self.tally("ship: paid units refused, the authorisation being closed")
+            self.tally("ship: refused while the authorisation is closed and nothing is owed")
 
     @rule()
     def the_retry_task_runs(self):
@@ -531,15 +530,6 @@ def test_every_cent_is_accounted_for_on_localstripe_after_any_sequence_of_operat
     print("", *(f"{n:5} × {what}" for what, n in sorted(WORLD["reached"].items())), sep="\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ShipmentRefused,
-    reason=(
-        "Known defect: a shipment worth nothing (units paid at checkout) needs an active "
-        "authorisation, and the customer cannot be asked for one (confirm_payment refuses a "
-        "closed authorisation), so the units can never ship."
-    ),
-)
 @pytest.mark.parametrize("rest", ["shipped", "cancelled"])
 def test_units_paid_at_checkout_ship_after_the_rest_of_the_order_closed_the_authorisation(
     rest, strategy, today, stripe_gateway, run_on_commit, settings

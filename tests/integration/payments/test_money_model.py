@@ -253,3 +253,30 @@ def test_a_lapsed_authorisation_is_recorded_as_lapsed_not_released(
     with time_machine.travel(NOW + dt.timedelta(days=8), tick=False):
         fresh = confirm_payment(mixed_order.pk, payment_token="ok")
     assert fresh.amount == Decimal("54.50")
+
+
+# --- Units paid at checkout ship whatever became of the authorisation --------------------------
+
+
+def test_units_paid_at_checkout_ship_after_cancelling_the_rest_closed_the_authorisation(
+    strategy, today, gateway, run_on_commit, settings
+):
+    """Found by the Stripe state machine: the shipment asks for no money, so it needs no hold."""
+    from oscar_backorders.payments.checkout import authorise_order
+    from tests.factories import stocked_product
+    from tests.helpers import basket_with, place
+
+    settings.BACKORDERS_PAYMENT_AT_CHECKOUT = "capture_in_stock"
+    product = stocked_product(num_in_stock=2, price=Decimal("10.00"))
+    other = stocked_product(num_in_stock=5, price=Decimal("4.50"))
+    order = place(basket_with(strategy, (product, 5), (other, 1)))
+    run_on_commit(authorise_order, order.pk, payment_token="ok")
+    main, plain = lines_of(order)
+    run_on_commit(services.cancel_units, main.backorder.pk, 3, reason="not wanted")
+    assert PaymentAuthorisation.objects.get(order=order).status == "closed"
+
+    result = run_on_commit(ship, order.pk, {main.pk: 2, plain.pk: 1})
+
+    assert result.shipped and result.amount == ZERO
+    assert gateway.total_captured == Decimal("24.50")  # at checkout, once
+    assert_ledger_matches_provider(gateway, order)
