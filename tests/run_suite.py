@@ -178,8 +178,10 @@ def main(argv: list[str]) -> int:
     say("Pass 1: SQLite")
     sqlite_env = dict(base_env)
     if in_ci():
-        # The payments state machine: 1,000 random sequences once (about 4 minutes).
+        # The payments state machines: 1,000 random sequences with the test gateway (about 4
+        # minutes) and 100 against localstripe (about 2), once.
         sqlite_env.setdefault("BACKORDERS_STATEFUL_EXAMPLES", "1000")
+        sqlite_env.setdefault("BACKORDERS_STRIPE_STATEFUL_EXAMPLES", "100")
     results["sqlite"] = pytest(["-m", "not postgres and not redis", *argv], sqlite_env)
 
     say("Pass 2: PostgreSQL and Redis")
