@@ -17,7 +17,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.db.models import F
-from django.test import TestCase, override_settings
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -48,6 +48,19 @@ from oscar_backorders.payments.release import refund_capture, retry_failed_relea
 from oscar_backorders.payments.shipping import ship
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
+from tests.money_machines import (
+    IN_STOCK,
+    ORDERED,
+    PRICE,
+    SMALL,
+    START,
+    ZERO,
+    Rollback,
+    assert_cancelled_units_released,
+    assert_charged_is_value_shipped,
+    run,
+)
+from tests.money_machines import owed as owed_by
 
 pytestmark = pytest.mark.django_db
 
@@ -56,23 +69,9 @@ PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
 PaymentRelease = get_model("oscar_backorders", "PaymentRelease")
 StockRecord = get_model("partner", "StockRecord")
 
-ZERO = Decimal("0.00")
-PRICE, ORDERED, IN_STOCK = Decimal("10.00"), 6, 2  # the backorderable line
-SMALL = Decimal("4.50")  # one unit of a second line, on the shelf
-START = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
 EXAMPLES = int(os.environ.get("BACKORDERS_STATEFUL_EXAMPLES", "60"))
 
 WORLD: dict = {}  # the test's fixtures, for the machine
-
-
-class Rollback(Exception):
-    pass
-
-
-def run(function, *args, **kwargs):
-    """Run an operation as its caller would: its on-commit work happens after it."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return function(*args, **kwargs)
 
 
 class MoneyMachine(RuleBasedStateMachine):
@@ -278,33 +277,15 @@ class MoneyMachine(RuleBasedStateMachine):
     def what_is_charged_is_what_shipped(self):
         if getattr(self, "order", None) is None:
             return
-        captured = PaymentCapture.objects.filter(order=self.order, status="captured")
-        charged = sum((c.amount for c in captured), ZERO)
+        charged = assert_charged_is_value_shipped(self.order, self.line, self.small)
         undone = ledger.totals(order_id=self.order.pk).captured - charged  # refunded at once
         assert undone >= 0
-        prepaid = any(c.sequence == 0 for c in captured)
-        shipped_big = shipped_small = shipped_big_backordered = 0
-        for capture in captured:
-            if capture.sequence == 0:
-                continue
-            shipped_big += capture.line_quantities.get(str(self.line.pk), 0)
-            shipped_small += capture.line_quantities.get(str(self.small.pk), 0)
-            shipped_big_backordered += int(capture.backorder_quantities.get(str(self.line.pk), 0))
-        if prepaid:
-            value = IN_STOCK * PRICE + SMALL + shipped_big_backordered * PRICE
-        else:
-            value = shipped_big * PRICE + shipped_small * SMALL
-        assert charged == value
-        assert shipped_big <= ORDERED and shipped_small <= 1
 
     @invariant()
     def every_cancelled_unit_is_released_at_its_value(self):
         if getattr(self, "order", None) is None:
             return
-        releases = PaymentRelease.objects.filter(order=self.order)
-        cancelled = self.backorder().quantity_cancelled
-        assert sum(r.quantity for r in releases) == cancelled
-        assert sum((r.amount for r in releases), ZERO) == cancelled * PRICE
+        assert_cancelled_units_released(self.order, self.backorder())
 
     # --- the end -------------------------------------------------------------------------------
 
@@ -336,14 +317,7 @@ class MoneyMachine(RuleBasedStateMachine):
         ):
             # Nothing is held for units that are not waiting, once the in-stock units shipped
             # or the order's hold went (what is owed for them stays held, rightly).
-            owed = self.order.total_incl_tax - sum(
-                (
-                    c.amount
-                    for c in PaymentCapture.objects.filter(order=self.order, status="captured")
-                ),
-                ZERO,
-            )
-            owed -= sum((r.amount for r in PaymentRelease.objects.filter(order=self.order)), ZERO)
+            owed = owed_by(self.order)
             held = ledger.totals(order_id=self.order.pk).held
             assert held <= owed, f"{held} held but only {owed} owed"
         sums = ledger.totals(order_id=self.order.pk)
