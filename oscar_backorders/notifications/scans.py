@@ -146,7 +146,21 @@ def scan_order_events(*, now: datetime.datetime | None = None) -> list[int]:
                 )
                 if notice is not None:
                     claimed.append(notice.pk)
+    claimed.extend(_confirm_payments_not_asked())
     return claimed
+
+
+def _confirm_payments_not_asked() -> list[int]:
+    """Ask every customer whose payment waits for them, should the after-commit signal that
+    asks at once have been lost (a process that died right after the commit)."""
+    order_ids = (
+        _m("PaymentAuthorisation")
+        ._default_manager.filter(status=AuthorisationStatus.NEEDS_CUSTOMER)
+        .values_list("order_id", flat=True)
+        .distinct()
+    )
+    claimed = [claim_confirm_payment(order_id) for order_id in list(order_ids)]
+    return [pk for pk in claimed if pk is not None]
 
 
 def _untold_shipments(order_ids: list[int]) -> dict[int, list[int]]:

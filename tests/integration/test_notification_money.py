@@ -300,6 +300,24 @@ def test_customer_asked_once_to_confirm_payment_when_the_renewal_fails(
     assert (notice.status, notice.version) == (NoticeStatus.SENT, f"a{authorisation.pk}")
 
 
+def test_customer_is_still_asked_to_confirm_when_the_signal_was_lost(
+    order,
+    gateway,  # noqa: F811
+):
+    """A process died between the renewal's commit and its signal: the beat's scan asks."""
+    gateway.capabilities = Capabilities(reauthorise=False)
+    refresh_expiring_authorisations(now=RENEWAL_DAY)  # its on-commit signal never runs
+    gateway.capabilities = type(gateway)().capabilities
+    assert PaymentAuthorisation.objects.get(order=order).status == "needs_customer"
+    assert confirm_emails() == []
+
+    run_all()
+    run_all()  # the next beat asks nothing twice
+
+    (email,) = confirm_emails()
+    assert email.to == ["ada@example.com"]
+
+
 def test_confirm_payment_email_link_opens_the_confirm_page_for_that_customer(
     order,
     customer,
