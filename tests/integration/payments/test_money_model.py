@@ -280,3 +280,19 @@ def test_units_paid_at_checkout_ship_after_cancelling_the_rest_closed_the_author
     assert result.shipped and result.amount == ZERO
     assert gateway.total_captured == Decimal("24.50")  # at checkout, once
     assert_ledger_matches_provider(gateway, order)
+
+
+def test_the_ledger_refuses_a_negative_amount_or_more_than_is_held_and_writes_nothing(
+    mixed_order,
+):
+    authorisation = PaymentAuthorisation.objects.get(order=mixed_order)
+    with pytest.raises(ValueError, match="never negative"):
+        ledger.post(authorisation, "captured", Decimal("-1.00"))
+    with pytest.raises(ValueError, match="exceeds the 54.50"):
+        ledger.post(authorisation, "released", Decimal("54.51"))
+    assert ledger.post(authorisation, "captured", ZERO) is None
+    authorisation.refresh_from_db()
+    assert (authorisation.amount_captured, authorisation.amount_released) == (ZERO, ZERO)
+    assert list(PaymentLedgerEntry.objects.filter(order=mixed_order).values_list("kind")) == [
+        ("authorised",)
+    ]
