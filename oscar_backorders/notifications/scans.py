@@ -18,7 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
@@ -153,9 +154,15 @@ def scan_order_events(*, now: datetime.datetime | None = None) -> list[int]:
 def _confirm_payments_not_asked() -> list[int]:
     """Ask every customer whose payment waits for them, should the after-commit signal that
     asks at once have been lost (a process that died right after the commit)."""
+    asked = _m("Notice")._default_manager.filter(
+        order_id=OuterRef("order_id"),
+        kind=NoticeKind.CONFIRM_PAYMENT,
+        version=Concat(Value("a"), Cast(OuterRef("pk"), CharField())),
+    )
     order_ids = (
         _m("PaymentAuthorisation")
         ._default_manager.filter(status=AuthorisationStatus.NEEDS_CUSTOMER)
+        .exclude(Exists(asked))
         .values_list("order_id", flat=True)
         .distinct()
     )

@@ -75,14 +75,15 @@ def needs_customer(authorisation: Any, why: str) -> None:
     )
 
 
-def unknown_outcomes(authorisation: Any) -> Decimal:
-    """Amount of this authorisation's captures that may have moved money without a record."""
-    return sum(
-        authorisation.captures.filter(
-            outcome_unknown=True, status__in=[CaptureStatus.PENDING, CaptureStatus.FAILED]
-        ).values_list("amount", flat=True),
-        ZERO,
+def unsettled_captures(authorisation: Any, *, unknown_only: bool = False) -> Decimal:
+    """Amount of this authorisation's captures not yet settled (pending or held), or only of
+    those that may have moved money without a record (``unknown_only``)."""
+    captures = authorisation.captures.filter(
+        status__in=[CaptureStatus.PENDING, CaptureStatus.FAILED]
     )
+    if unknown_only:
+        captures = captures.filter(outcome_unknown=True)
+    return sum(captures.values_list("amount", flat=True), ZERO)
 
 
 def outstanding(order: Any) -> Decimal:
@@ -113,7 +114,9 @@ def lapse(authorisation: Any, *, why: str = "") -> Decimal:
     if authorisation.status in (S.ACTIVE, S.NEEDS_CUSTOMER):
         move(authorisation, S.EXPIRED)
         authorisation.save(update_fields=["status", "date_updated"])
-    amount = max(ledger.held(authorisation) - unknown_outcomes(authorisation), ZERO)
+    amount = max(
+        ledger.held(authorisation) - unsettled_captures(authorisation, unknown_only=True), ZERO
+    )
     if amount > 0:
         ledger.post(authorisation, LedgerKind.EXPIRED, amount, note=why or _("deadline passed"))
         order_note(
@@ -136,7 +139,7 @@ def release_remainder(authorisation: Any, *, key: str, note: str) -> Decimal:
     """
     if not provider_holds(authorisation):
         return lapse(authorisation)
-    uncertain = unknown_outcomes(authorisation)
+    uncertain = unsettled_captures(authorisation, unknown_only=True)
     amount = ledger.held(authorisation) - uncertain
     if amount <= 0:
         return ZERO
@@ -237,7 +240,7 @@ def _reauthorise(authorisation: Any, amount: Decimal) -> Any | None:
 
 def still_owed(order: Any, authorisation: Any) -> Decimal:
     """What a new authorisation must hold: what is owed, less captures pending on the old one."""
-    return outstanding(order) - unknown_outcomes(authorisation)
+    return outstanding(order) - unsettled_captures(authorisation, unknown_only=True)
 
 
 def current_authorisation(order: Any) -> Any | None:

@@ -122,7 +122,6 @@ def execute_release(release_id: int) -> Any:
 
 @transaction.atomic
 def _execute(release_id: int) -> Any:
-    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
     release = lock_release(release_id)
     if release.status == ReleaseStatus.DONE:
         return release
@@ -135,13 +134,7 @@ def _execute(release_id: int) -> Any:
         lifecycle.lapse(authorisation)
     elif authorisation is not None:
         # Captures not yet settled draw from the same authorisation: keep their share held.
-        pending = sum(
-            PaymentCapture._default_manager.filter(
-                authorisation=authorisation,
-                status__in=[CaptureStatus.PENDING, CaptureStatus.FAILED],
-            ).values_list("amount", flat=True),
-            ZERO,
-        )
+        pending = lifecycle.unsettled_captures(authorisation)
         held = ledger.held(authorisation)
         voidable = max(min(release.amount, held - pending), ZERO)
         whole = voidable == held

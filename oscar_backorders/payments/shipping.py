@@ -26,13 +26,14 @@ from oscar.core.loading import get_model
 
 from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.locks import lock_order
-from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
+from oscar_backorders.payments.abstract_models import AuthorisationStatus
 from oscar_backorders.payments.accounts import backordered_start, order_accounts, order_extras
 from oscar_backorders.payments.amounts import units_value
 from oscar_backorders.payments.authorise import active_authorisation, idempotency_key
 from oscar_backorders.payments.capture import ShipmentResult, settle_capture
 from oscar_backorders.payments.common import retry_delay
 from oscar_backorders.payments.exceptions import ShipmentRefused
+from oscar_backorders.payments.lifecycle import unsettled_captures
 
 
 def _check_quantities(order_id: Any, quantities: Any) -> dict[int, int]:
@@ -187,13 +188,7 @@ def plan_shipment(
             % {"number": order.number, "status": authorisation.get_status_display()},
             order_id=order_id,
         )
-    open_on_authorisation = sum(
-        authorisation.captures.filter(
-            status__in=[CaptureStatus.PENDING, CaptureStatus.FAILED]
-        ).values_list("amount", flat=True),
-        Decimal("0.00"),
-    )
-    available = authorisation.amount_remaining - open_on_authorisation
+    available = authorisation.amount_remaining - unsettled_captures(authorisation)
     if amount > available:
         raise ShipmentRefused(
             _(
