@@ -257,6 +257,7 @@ def import_purchase_orders(
                 stockrecord_id=int(row.values["stockrecord_id"]),
                 quantity=int(row.values["quantity"]),
                 expected_date=date.fromisoformat(row.values["expected_date"]),
+                first_expected_date=date.fromisoformat(row.values["expected_date"]),
             )
             for row in rows
         )
