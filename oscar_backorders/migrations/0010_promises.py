@@ -104,5 +104,16 @@ class Migration(migrations.Migration):
                 verbose_name="date promised now",
             ),
         ),
+        migrations.AddField(
+            model_name="supplier",
+            name="lateness_profile",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                editable=False,
+                help_text="How late deliveries run, learnt from the history (docs/supply.md).",
+                verbose_name="lateness profile",
+            ),
+        ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

@@ -26,6 +26,13 @@ class AbstractSupplier(models.Model):
         help_text=_("Used for reorder points until the supplier has a delivery history."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    lateness_profile = models.JSONField(
+        _("lateness profile"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("How late deliveries run, learnt from the history (docs/supply.md)."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     date_created = models.DateTimeField(_("created"), auto_now_add=True)
 
