@@ -14,16 +14,18 @@ The rule (``docs/supply.md``, "Supplier lateness"):
   ``P = (n · own + k · pool) / (n + k)``. A supplier with fewer than ``min_deliveries`` is judged
   by the pool alone; a shop with no history at all expects deliveries on time.
 * A line already overdue is judged by its *remaining* lateness: the distribution given that it
-  is at least that late. When nothing in the history was ever that late, it is taken to be as
-  late again as the supplier's late deliveries are (``days - 1 + X``, ``X`` a late delivery's
-  lateness), or due the same day when the history has no late delivery at all.
+  is at least that late, blended with one pseudo-delivery "as late again as the supplier's late
+  deliveries are" (``days - 1 + X``, ``X`` a late delivery's lateness, stretched by how much
+  later than a typical late delivery the line already is), so a line later than most of the
+  history is not expected any moment on the word of one or two deliveries. With no delivery
+  that late it is all the answer; with no late delivery at all, it is due the same day.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate
 
@@ -36,6 +38,8 @@ class Lateness:
 
     low: int
     probs: tuple[float, ...]
+    #: How many deliveries it was learnt from (0: assumed, not learnt).
+    deliveries: float = field(default=0.0, compare=False)
 
     def __post_init__(self) -> None:
         if not self.probs:
@@ -80,17 +84,39 @@ class Lateness:
         return _normalised(self.low + start, self.probs[start:])
 
     def at_least(self, days: int) -> Lateness:
-        """``L`` given ``L >= days``: what is left of the lateness of a line not yet arrived."""
+        """``L`` given ``L >= days``: what is left of the lateness of a line not yet arrived.
+
+        The deliveries at least that late speak for themselves, and one more "as late again as
+        a late delivery" (``days - 1 + X``) speaks for what the history has not seen: with many
+        such deliveries it barely counts, with one it is half the answer, with none all of it.
+        """
         if days <= self.low:
             return self
-        if days <= self.high:
-            found = _normalised(days, self.probs[days - self.low :])
-            if found is not None:
-                return found
+        seen = _normalised(days, self.probs[days - self.low :]) if days <= self.high else None
         late = self.late_part
+        unseen = Lateness(days, (1.0,)) if late is None else _as_late_again(late, days)
+        if seen is None:
+            return unseen
         if late is None:
-            return Lateness(days, (1.0,))
+            return seen
+        count = self.deliveries * (1 - self.cdf(days - 1))
+        return blend(seen, count, unseen, 1.0) if count > 0 else seen
+
+
+def _as_late_again(late: Lateness, days: int) -> Lateness:
+    """``days - 1 + X`` with ``X`` a late delivery's lateness, stretched by how much later than a
+    typical late delivery this one already is: the longer a line is overdue, the longer it is
+    expected to stay so (revised dates then come further apart, not every few days)."""
+    stretch = max(1.0, days / max(late.mean(), 1.0))
+    if stretch == 1.0:
         return Lateness(days - 1 + late.low, late.probs)
+    spread: dict[int, float] = {}
+    for index, p in enumerate(late.probs):
+        if p > 0:
+            day = days - 1 + max(round((late.low + index) * stretch), 1)
+            spread[day] = spread.get(day, 0.0) + p
+    low, high = min(spread), max(spread)
+    return Lateness(low, tuple(spread.get(d, 0.0) for d in range(low, high + 1)))
 
 
 def _normalised(low: int, probs: Sequence[float]) -> Lateness | None:
@@ -117,7 +143,8 @@ def empirical(values: Sequence[int], *, max_days: int = 60) -> Lateness | None:
     counts = Counter(min(max(int(v), -max_days), max_days) for v in values)
     low, high = min(counts), max(counts)
     total = len(values)
-    return Lateness(low, tuple(counts.get(day, 0) / total for day in range(low, high + 1)))
+    probs = tuple(counts.get(day, 0) / total for day in range(low, high + 1))
+    return Lateness(low, probs, total)
 
 
 def blend(first: Lateness, first_weight: float, second: Lateness, second_weight: float) -> Lateness:
@@ -133,7 +160,7 @@ def blend(first: Lateness, first_weight: float, second: Lateness, second_weight:
         a = first.probs[day - first.low] if first.low <= day <= first.high else 0.0
         b = second.probs[day - second.low] if second.low <= day <= second.high else 0.0
         probs.append((first_weight * a + second_weight * b) / total)
-    return Lateness(low, tuple(probs))
+    return Lateness(low, tuple(probs), first.deliveries + second.deliveries)
 
 
 def supplier_lateness(

@@ -76,19 +76,21 @@ def _events(notice: Any) -> list[Any]:
 
 
 def _estimate_changed(notice: Any) -> dict[str, Any] | None:
+    """The lines whose promise moved from the date the customer was last told (cumulatively:
+    a move too small to tell is told once the moves add up to ``ESTIMATE_NOTICE_MIN_DAYS``)."""
     events = _events(notice)
     lines = {e.backorder_line_id: e.backorder_line for e in events}
     changes = coalesce_changes(
-        ((e.backorder_line_id, e.old_date, e.new_date) for e in events),
+        (
+            (line.pk, line.told_date or line.promised_date, line.estimated_date)
+            for line in lines.values()
+            # A date past the promised one is told by the delay notice, with the options.
+            if line.quantity_waiting > 0 and line.estimated_date <= line.promised_date
+        ),
         tell_earlier=backorder_settings.NOTIFY_EARLIER_ESTIMATES,
         min_days=backorder_settings.ESTIMATE_NOTICE_MIN_DAYS,
     )
-    # A date past the promised one is told by the delay notice, with the customer's options.
-    changes = [
-        c
-        for c in changes
-        if lines[c.line_id].quantity_waiting > 0 and c.new_date <= lines[c.line_id].promised_date
-    ]
+    notice.told_dates = {c.line_id: c.new_date for c in changes}
     if not changes:
         return None
     return {
@@ -262,6 +264,7 @@ def _delay_options(notice: Any) -> dict[str, Any] | None:
     if not consents:
         return None
     deadlines = [c.deadline for c in consents if c.consent_required and c.deadline]
+    notice.told_dates = {c.backorder_line_id: c.revised_date for c in consents}
     token = links.delay_token(order_id=notice.order_id, consent_ids=consent_ids)
     urls = links.delay_urls(order_number=notice.order.number, token=token)
     return {
@@ -342,4 +345,17 @@ BUILDERS: dict[str, Callable[[Any], dict[str, Any] | None]] = {
 
 
 def build(notice: Any) -> dict[str, Any] | None:
+    """The context of ``notice``'s email (``None``: nothing left to tell). Builders that tell
+    dates leave them in ``notice.told_dates`` for :func:`record_told`."""
     return BUILDERS[notice.kind](notice)
+
+
+def record_told(notice: Any) -> None:
+    """After ``notice`` was sent: remember the date each line's customer was told."""
+    told = getattr(notice, "told_dates", None) or {}
+    BackorderLine = _m("BackorderLine")
+    by_date: dict[Any, list[int]] = {}
+    for line_id, day in told.items():
+        by_date.setdefault(day, []).append(line_id)
+    for day, line_ids in by_date.items():
+        BackorderLine._default_manager.filter(pk__in=line_ids).update(told_date=day)

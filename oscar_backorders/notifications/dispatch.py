@@ -246,6 +246,7 @@ def _send_notice(notice_id: int, mail: _MailConnection, *, now: datetime.datetim
                 messages = render(notice)
                 if messages is not None:
                     _deliver(notice, messages, mail)
+                    content.record_told(notice)
         except Exception as exc:  # the backend's errors are not ours to know; record and retry
             if mail.accepted:
                 # Sent: only what Oscar records after sending failed (its copy of the email in

@@ -119,9 +119,15 @@ class OverrunDecision:
     deadline: datetime.date | None
 
 
+#: Days a missed promise waits for the nightly recompute to revise it before the delay notice
+#: goes out without a revised date (the recompute runs once a night; one notice, not two).
+MISSED_GRACE_DAYS = 1
+
+
 def is_overrun(*, promised: datetime.date, estimated: datetime.date, today: datetime.date) -> bool:
-    """A waiting line overruns once its estimate is past the promised date, or that day passed."""
-    return estimated > promised or today > promised
+    """A waiting line overruns once its promise was revised past the date promised at checkout,
+    or the promise it has now was missed and not revised (a day's grace for the recompute)."""
+    return estimated > promised or (today - estimated).days > MISSED_GRACE_DAYS
 
 
 def overrun_decision(

@@ -36,6 +36,7 @@ from oscar_backorders.notifications.abstract_models import (
 )
 from oscar_backorders.notifications.dispatch import claim
 from oscar_backorders.notifications.notices import (
+    MISSED_GRACE_DAYS,
     compensation_due,
     follow_up_number,
     is_overrun,
@@ -287,10 +288,12 @@ def scan_follow_ups(*, today: datetime.date | None = None) -> list[int]:
 
 
 def scan_overruns(*, today: datetime.date | None = None) -> list[int]:
-    """Record a delay for every waiting line that missed its promised date; one notice per order.
+    """Record a delay for every waiting line whose promise was revised or missed; one notice per
+    order.
 
-    A line overruns when its estimate moved past the date promised at checkout, or that date
-    passed; an order is looked at once its estimates have not changed for
+    A line overruns when its promise was revised past the date promised at checkout, or the
+    promise it has now passed more than a day ago unrevised (:func:`~.notices.is_overrun`); an
+    order is looked at once its estimates have not changed for
     ``BACKORDERS_NOTICE_BATCH_SECONDS``. Each new revised date of a line is one
     :class:`DelayConsent` (unique per line and date, superseding the line's earlier unanswered
     one), decided by the shop's ``BACKORDERS_OVERRUN_RULE``
@@ -311,7 +314,10 @@ def scan_overruns(*, today: datetime.date | None = None) -> list[int]:
     )
     lines = (
         BackorderLine._default_manager.filter(status=BackorderStatus.WAITING)
-        .filter(Q(estimated_date__gt=F("promised_date")) | Q(promised_date__lt=today))
+        .filter(
+            Q(estimated_date__gt=F("promised_date"))
+            | Q(estimated_date__lt=today - datetime.timedelta(days=MISSED_GRACE_DAYS))
+        )
         .exclude(Exists(offered))
         .exclude(Exists(unsettled))
         .annotate(earlier_delays=Count("delay_consents"))

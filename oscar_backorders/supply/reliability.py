@@ -33,7 +33,11 @@ _CACHE: dict[str, Lateness] = {}
 
 
 def as_json(lateness: Lateness) -> dict[str, Any]:
-    return {"low": lateness.low, "probs": [round(p, 6) for p in lateness.probs]}
+    return {
+        "low": lateness.low,
+        "probs": [round(p, 6) for p in lateness.probs],
+        "deliveries": round(lateness.deliveries, 3),
+    }
 
 
 def from_json(data: Mapping[str, Any] | None) -> Lateness | None:
@@ -42,15 +46,16 @@ def from_json(data: Mapping[str, Any] | None) -> Lateness | None:
         return None
     try:
         low, probs = int(data["low"]), tuple(float(p) for p in data["probs"])
+        deliveries = max(float(data.get("deliveries", 0)), 0.0)
         total = sum(probs)
         if not probs or total <= 0 or any(p < 0 for p in probs):
             return None
-        key = f"{low}:{probs}"
+        key = f"{low}:{probs}:{deliveries}"
         found = _CACHE.get(key)
         if found is None:
             if len(_CACHE) > 10_000:
                 _CACHE.clear()
-            found = _CACHE[key] = Lateness(low, tuple(p / total for p in probs))
+            found = _CACHE[key] = Lateness(low, tuple(p / total for p in probs), deliveries)
         return found
     except (KeyError, TypeError, ValueError):
         return None

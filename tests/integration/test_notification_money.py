@@ -251,7 +251,7 @@ def test_ready_to_ship_email_says_the_charge_comes_with_the_shipment_when_only_h
 
 def test_later_estimate_email_promises_no_later_charge_when_the_shop_took_payment(unpaid_order):
     BackorderLine.objects.filter(order=unpaid_order).update(
-        promised_date=F("estimated_date") + dt.timedelta(days=30)
+        promised_date=F("estimated_date") + dt.timedelta(days=30), told_date=F("estimated_date")
     )
     lamp = BackorderLine.objects.get(order=unpaid_order, line__title="Desk lamp")
     services.set_estimate(lamp.pk, lamp.estimated_date + dt.timedelta(days=3), reason="late")

@@ -72,9 +72,11 @@ def lines(order):
 
 
 def promise_generously(order, days=30):
-    """As a shop that promised more time than its estimate: later dates may stay within it."""
+    """As a shop that promised more time at checkout than the date it told the customer since:
+    later dates may stay within the promise."""
     BackorderLine.objects.filter(order=order).update(
-        promised_date=F("estimated_date") + dt.timedelta(days=days)
+        promised_date=F("estimated_date") + dt.timedelta(days=days),
+        told_date=F("estimated_date"),
     )
 
 

@@ -70,7 +70,12 @@ def test_follow_up_number_grows_by_one_per_period(days, every):
 def test_line_overruns_when_estimate_passes_promise_or_promise_passes():
     assert not is_overrun(promised=D, estimated=D, today=D)
     assert is_overrun(promised=D, estimated=D + dt.timedelta(1), today=D - dt.timedelta(5))
-    assert is_overrun(promised=D, estimated=D, today=D + dt.timedelta(1))
+    # A missed promise waits a day for the nightly recompute to revise it.
+    assert not is_overrun(promised=D, estimated=D, today=D + dt.timedelta(1))
+    assert is_overrun(promised=D, estimated=D, today=D + dt.timedelta(2))
+    # A revision the customer was told of is judged by its own date, not the checkout's.
+    later = D + dt.timedelta(9)
+    assert is_overrun(promised=D, estimated=later, today=D + dt.timedelta(3))
 
 
 def decide(rule, *, late, earlier=0, today=D - dt.timedelta(days=5)):

@@ -52,14 +52,30 @@ def test_lateness_is_clipped_to_the_longest_delay_counted():
 
 
 def test_an_overdue_line_is_judged_by_its_remaining_lateness():
+    # 4 of 20 deliveries were 5 days late or more (5, 7, 9, 12); one more "as late again as a
+    # late delivery" (4 + 2…12 days) speaks for what the history has not seen.
     remaining = UNRELIABLE.at_least(5)
-    assert (remaining.low, remaining.cdf(5), remaining.quantile(0.95)) == (5, 0.25, 12)
+    assert (remaining.low, round(remaining.cdf(5), 3), remaining.quantile(0.95)) == (5, 0.2, 13)
+    assert remaining.cdf(12) < 1
+
+
+def test_the_unseen_counts_for_less_the_more_deliveries_were_that_late():
+    few = empirical([0, 0, 0, 9])
+    many = empirical([0, 0, 0, 9] * 10)
+    assert few.at_least(8).quantile(0.9) > many.at_least(8).quantile(0.9) == 9
 
 
 def test_a_line_later_than_anything_seen_is_as_late_again_as_late_deliveries_are():
-    beyond = UNRELIABLE.at_least(20)
-    late = UNRELIABLE.late_part
-    assert beyond.low == 19 + late.low and beyond.probs == late.probs
+    late = UNRELIABLE.late_part  # 2 to 12 days, 6 on average
+    assert round(late.mean(), 9) == 6
+    # Overdue 20 days, over three times a typical late delivery: stretched as much.
+    for days in (13, 20):
+        beyond = UNRELIABLE.at_least(days)
+        stretch = days / 6
+        assert (beyond.low, beyond.high) == (
+            days - 1 + round(2 * stretch),
+            days - 1 + round(12 * stretch),
+        )
     assert ON_TIME.at_least(3) == Lateness(3, (1.0,))  # never late before: due today
 
 
