@@ -149,12 +149,13 @@ class _Days:
 class _Arrival:
     """When one batch of units arrives: a distribution over day offsets from today (>= 0)."""
 
-    __slots__ = ("cumulative", "quantity", "start")
+    __slots__ = ("_support", "cumulative", "quantity", "start")
 
     def __init__(self, quantity: int, start: int, cumulative: Sequence[float]) -> None:
         self.quantity = quantity
         self.start = start
         self.cumulative = cumulative
+        self._support: list[int] | None = None
 
     def cdf(self, offset: int) -> float:
         index = offset - self.start
@@ -164,12 +165,17 @@ class _Arrival:
             return 1.0
         return self.cumulative[index]
 
-    def support(self) -> Iterable[int]:
-        previous = 0.0
-        for index, total in enumerate(self.cumulative):
-            if total > previous + _EPSILON:
-                yield self.start + index
-            previous = total
+    def support(self) -> list[int]:
+        """The offsets where the distribution moves (cached)."""
+        found = self._support
+        if found is None:
+            found, previous = [], 0.0
+            for index, total in enumerate(self.cumulative):
+                if total > previous + _EPSILON:
+                    found.append(self.start + index)
+                previous = total
+            self._support = found
+        return found
 
 
 def _arrival(
@@ -229,10 +235,14 @@ class _Supply:
         """``P(at least units arrived by offset)``."""
         if units <= 0:
             return 1.0
-        if offset < self.points[0]:
-            return 0.0
-        # Arrivals change only on support points: read the last one on or before ``offset``.
-        sums, tails = self._tail(self.points[bisect_right(self.points, offset) - 1])
+        found = self._tails.get(offset)
+        if found is None:
+            if offset < self.points[0]:
+                return 0.0
+            # Arrivals change only on support points: read the last one on or before ``offset``.
+            found = self._tail(self.points[bisect_right(self.points, offset) - 1])
+            self._tails[offset] = found
+        sums, tails = found
         index = bisect_right(sums, units - 1)  # first sum >= units
         return tails[index] if index < len(sums) else 0.0
 
@@ -241,22 +251,34 @@ class _Unit:
     """The ship-day distribution of the ``units``-th unit of a stock record's queue."""
 
     def __init__(self, supply: _Supply, units: int, lead: _Arrival | None) -> None:
-        self.supply, self.units, self.lead = supply, units, lead
+        self.supply, self.lead = supply, lead
+        self.units = min(units, supply.total)
         points = supply.points if units > 0 else [0]
         if lead is not None:
             points = sorted(set(points) | set(lead.support()))
         self.points = points
+        self._memo: dict[int, float] = {}
 
     def cdf(self, offset: int) -> float:
-        within = self.supply.chance(min(self.units, self.supply.total), offset)
-        return within * self.lead.cdf(offset) if self.lead is not None else within
+        found = self._memo.get(offset)
+        if found is None:
+            found = self.supply.chance(self.units, offset)
+            if self.lead is not None:
+                found *= self.lead.cdf(offset)
+            self._memo[offset] = found
+        return found
 
-    def quantile(self, q: float, start: int = 0) -> int:
-        """The first offset (from ``points[start:]``) with ``cdf >= q``; its index too."""
-        for index in range(start, len(self.points)):
-            if self.cdf(self.points[index]) >= q - _EPSILON:
-                return index
-        return len(self.points) - 1
+    def quantile(self, q: float) -> int:
+        """The index of the first point with ``cdf >= q`` (the last one if none reaches it)."""
+        points = self.points
+        low, high = 0, len(points) - 1
+        while low < high:  # cdf never decreases over the points: bisect
+            middle = (low + high) // 2
+            if self.cdf(points[middle]) >= q - _EPSILON:
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
 
 def plan_stock(stock: StockInput, *, today: date, days: _Days, confidence: float) -> StockPlan:
@@ -328,14 +350,17 @@ def _chance_by(unit: _Unit, promise: date, days: _Days, floor: date | None) -> f
     """``P(the unit ships by promise)``: arrival on the last point that still ships in time."""
     if floor is not None and floor > promise:
         return 0.0
-    in_time = None
-    for offset in unit.points:
-        if days.ship(offset) > promise:
-            break
-        in_time = offset
-    if in_time is None:
+    points = unit.points
+    low, high = 0, len(points)  # ship days never decrease over the points: bisect
+    while low < high:
+        middle = (low + high) // 2
+        if days.ship(points[middle]) > promise:
+            high = middle
+        else:
+            low = middle + 1
+    if low == 0:
         return 0.0
-    return unit.cdf(in_time)  # it moves only on support points
+    return unit.cdf(points[low - 1])  # it moves only on support points
 
 
 def plan(

@@ -92,6 +92,17 @@ class Lateness:
         """
         if days <= self.low:
             return self
+        memo = self._given
+        found = memo.get(days)
+        if found is None:
+            found = memo[days] = self._at_least(days)
+        return found
+
+    @cached_property
+    def _given(self) -> dict[int, Lateness]:
+        return {}
+
+    def _at_least(self, days: int) -> Lateness:
         seen = _normalised(days, self.probs[days - self.low :]) if days <= self.high else None
         late = self.late_part
         unseen = Lateness(days, (1.0,)) if late is None else _as_late_again(late, days)
