@@ -1,0 +1,71 @@
+"""``bench/promises.py``: a small seeded shop-year, reproducible, and the promise targets."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench._promise_world import MIXED, ON_TIME, Config
+from bench.promises import DEFAULT_CONFIDENCE, format_report, run
+
+pytestmark = pytest.mark.slow
+
+SMALL = Config(skus=30, days=180, seed=7)
+
+
+@pytest.fixture(scope="module")
+def report():
+    return run(SMALL)
+
+
+@pytest.fixture
+def new_rule(report):
+    if not report.new_rule:
+        pytest.skip("the new promise rule is not in this checkout")
+    return f"new rule, c = {DEFAULT_CONFIDENCE:.2f}"
+
+
+def test_same_seed_gives_the_same_table_whatever_the_number_of_processes(report):
+    assert format_report(run(SMALL, jobs=2)) == format_report(report)
+
+
+def test_another_seed_gives_another_year(report):
+    other = run(Config(skus=SMALL.skus, days=SMALL.days, seed=SMALL.seed + 1))
+    assert format_report(other) != format_report(report)
+
+
+def test_old_rule_keeps_its_promises_without_padding_when_suppliers_are_on_time(report):
+    # Not quite all: it dated a line by its first unit, and a line's last units may wait for
+    # the next purchase order.
+    row = report.row("current rule", ON_TIME)
+    assert row.units > 500
+    assert row.on_time >= 0.99
+    assert (row.median_padding, row.quiet_revisions) == (0, 0)
+
+
+def test_old_rule_breaks_promises_and_moves_dates_on_quiet_nights_when_suppliers_run_late(report):
+    row = report.row("current rule", MIXED)
+    assert row.on_time < 0.9
+    assert row.quiet_revisions > 0
+
+
+def test_new_rule_keeps_95_percent_of_promises_with_little_padding_when_suppliers_run_late(
+    report, new_rule
+):
+    row = report.row(new_rule, MIXED)
+    assert row.on_time >= 0.93
+    assert row.median_padding <= 9
+
+
+def test_new_rule_keeps_99_percent_of_promises_with_a_day_of_padding_when_suppliers_are_on_time(
+    report, new_rule
+):
+    row = report.row(new_rule, ON_TIME)
+    assert row.on_time >= 0.99
+    assert row.median_padding <= 1
+
+
+def test_new_rule_revises_at_most_once_per_unit_and_never_on_a_quiet_night(report, new_rule):
+    for population in (MIXED, ON_TIME):
+        row = report.row(new_rule, population)
+        assert row.revisions_per_unit <= 1
+        assert row.quiet_revisions == 0
