@@ -19,8 +19,8 @@ from typing import Any, Protocol
 from bench import _legacy_engine as legacy
 from bench._promise_world import START, History, PurchaseOrder, SkuYear, World
 
-OWN_WINDOW = 50  # BACKORDERS_RELIABILITY_WINDOW: a supplier's latest received lines
-POOL_WINDOW = 500  # the shop's pooled history: everyone's latest received lines
+#: BACKORDERS_RELIABILITY_WINDOW: each supplier's latest received lines (the pool is theirs).
+WINDOW = 50
 
 
 @dataclass(slots=True)
@@ -171,8 +171,8 @@ def supplier_lateness(api: Any, day: Day) -> Any:
     cache = history.cache
     if key not in cache:
         cache[key] = api.supplier_lateness(
-            history.own(supplier_id, day.known_on, OWN_WINDOW),
-            history.pool(day.known_on, POOL_WINDOW),
+            history.own(supplier_id, day.known_on, WINDOW),
+            history.pool(day.known_on, WINDOW),
         )
     return cache[key]
 
@@ -217,6 +217,24 @@ class Outcome:
     final: int  # the last promise the customer was told
     revisions: int
     quiet_revisions: int  # told on nights when nothing happened to the SKU
+    situation: str  # at checkout, of the purchase order its last unit came with (SITUATIONS)
+
+
+SITUATIONS = (
+    "on schedule",  # open, not overdue, never slipped
+    "overdue",  # open, its expected date on file already past
+    "slipped",  # open, its expected date moved later by the merchant
+    "not placed yet",  # beyond every open purchase order
+)
+
+
+def _situation(line: Any, arriving: dict[date, list[PurchaseOrder]], today: date) -> str:
+    po = min(arriving[line.served[-1]], key=lambda po: po.created)
+    if po.created >= today:
+        return SITUATIONS[3]
+    if po.expected_on(today) < today:
+        return SITUATIONS[1]
+    return SITUATIONS[2] if po.slip_on is not None and po.slip_on <= today else SITUATIONS[0]
 
 
 def replay(world: World, sku: int, factories: dict[str, Any]) -> dict[str, list[Outcome]]:
@@ -229,6 +247,10 @@ def replay(world: World, sku: int, factories: dict[str, Any]) -> dict[str, list[
     quiet = {label: dict.fromkeys(range(1, len(year.lines) + 1), 0) for label in runs}
     checkout: dict[str, dict[int, date]] = {label: {} for label in runs}
     lines, pos = year.lines, sorted(year.pos, key=lambda po: (po.created, po.po_id))
+    arriving: dict[date, list[PurchaseOrder]] = {}
+    for po in pos:
+        arriving.setdefault(po.arrives, []).append(po)
+    situations: dict[int, str] = {}
     head = next_line = next_po = 0
     inbound: list[PurchaseOrder] = []
     for offset in range(config.total_days):
@@ -250,6 +272,8 @@ def replay(world: World, sku: int, factories: dict[str, Any]) -> dict[str, list[
             )
             for label, rule in runs.items():
                 checkout[label][line.line_id] = rule.checkout(day, line.line_id, line.quantity)
+            if line.measured:
+                situations[line.line_id] = _situation(line, arriving, today)
             next_line += 1
         while next_po < len(pos) and pos[next_po].created == today:
             inbound.append(pos[next_po])
@@ -278,6 +302,7 @@ def replay(world: World, sku: int, factories: dict[str, Any]) -> dict[str, list[
                 rule.promise(line_id).toordinal(),
                 revisions[label][line_id],
                 quiet[label][line_id],
+                situations[line_id],
             )
             for line_id in ships
         ]

@@ -139,6 +139,7 @@ class SkuParams:
     reorder_point: int  # s: reorder when on hand + on order − backorders ≤ s
     quantity: int  # Q
     supplier_id: int
+    weekly: bool  # the position is reviewed on Mondays only (else every day)
 
 
 def sku_params(config: Config, sku: int) -> SkuParams:
@@ -152,6 +153,7 @@ def sku_params(config: Config, sku: int) -> SkuParams:
         reorder_point=math.floor(lead_demand * rng.uniform(0.5, 1.0)),  # lean: backorders happen
         quantity=max(2, round(rate * 1.5 * rng.uniform(14, 45))),  # 2 to 6 weeks of demand
         supplier_id=rng.randrange(config.suppliers),
+        weekly=rng.random() < 0.5,
     )
 
 
@@ -195,6 +197,8 @@ def simulate_sku(config: Config, sku: int, supplier: Supplier) -> SkuYear:
                 year.lines.append(line)
                 queue.append([line, line.quantity])
                 backlog += line.quantity
+        if params.weekly and day.isoweekday() != 1:
+            continue
         while on_hand + on_order - backlog <= reorder_point:
             po = _purchase_order(year, supplier, supply, day, quantity)
             due.setdefault(po.arrives, []).append(po)
@@ -232,7 +236,6 @@ class History:
             key=lambda row: row[:3],
         )
         self._days = [row[0] for row in received]
-        self._since_base = [(po.arrives - po.base).days for *_, po in received]
         self._by_supplier: dict[int, tuple[list[date], list[int], list[int]]] = {}
         for arrived, _, _, po in received:
             days, base_values, record_values = self._by_supplier.setdefault(
@@ -244,9 +247,9 @@ class History:
             record_values.append((arrived - po.expected_on(arrived)).days)
 
     def pool(self, day: date, window: int) -> list[int]:
-        """Every supplier's lateness (from the first expected date), received by ``day``."""
-        end = bisect.bisect_right(self._days, day)
-        return self._since_base[max(0, end - window) : end]
+        """The shop's pooled history as the product reads it: every supplier's latest
+        ``window`` lateness values (from the first expected date), received by ``day``."""
+        return [value for pk in sorted(self._by_supplier) for value in self.own(pk, day, window)]
 
     def own(
         self, supplier_id: int, day: date, window: int, *, on_record: bool = False
@@ -282,4 +285,9 @@ def simulate(config: Config, population: str) -> World:
         simulate_sku(config, sku, suppliers[sku_params(config, sku).supplier_id])
         for sku in range(config.skus)
     ]
+    waiting = sum(
+        len(line.served) < line.quantity for y in years for line in y.lines if line.measured
+    )
+    if waiting:
+        raise RuntimeError(f"{waiting} measured line(s) still wait at the end: lengthen the tail")
     return World(config, population, suppliers, years, History(years))
