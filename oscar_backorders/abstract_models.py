@@ -163,7 +163,39 @@ class AbstractBackorderLine(models.Model):
     )
     is_preorder = models.BooleanField(_("pre-order"), default=False)
     promised_date = models.DateField(_("date promised at checkout"))
-    estimated_date = models.DateField(_("current estimated ship date"), db_index=True)
+    estimated_date = models.DateField(
+        _("date promised now"),
+        db_index=True,
+        help_text=_(
+            "The ship date the customer is promised now: the checkout promise, or its last "
+            "revision."
+        ),
+    )
+    likely_date = models.DateField(
+        _("most likely ship date"),
+        null=True,
+        blank=True,
+        help_text=_("The merchant's expected date: half of the chances before, half after."),
+    )
+    miss_risk = models.FloatField(
+        _("chance of missing the promise"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("From 0 to 1, as of the last recompute."),
+    )
+    promise_confidence = models.FloatField(
+        _("confidence of the promise"),
+        null=True,
+        blank=True,
+        help_text=_("The chance of keeping it the promise was made with."),
+    )
+    told_date = models.DateField(
+        _("date last told to the customer"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the date promised at checkout."),
+    )
     estimate_source = models.CharField(
         _("estimated from"),
         max_length=16,

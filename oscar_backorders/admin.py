@@ -29,6 +29,7 @@ from oscar.core.loading import get_model
 from oscar_backorders import admin_actions, charts, reports
 from oscar_backorders.abstract_models import BackorderStatus
 from oscar_backorders.admin_permissions import AdminPermissionsMixin, requires
+from oscar_backorders.admin_risk import PromiseRiskColumns, PromiseRiskFilter
 from oscar_backorders.exports import write_rows
 from oscar_backorders.forms import BackorderPolicyForm
 
@@ -393,7 +394,7 @@ class ReportRangeForm(forms.Form):
 
 
 @admin.register(BackorderLine)
-class BackorderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
+class BackorderLineAdmin(AdminPermissionsMixin, PromiseRiskColumns, admin.ModelAdmin):
     """The backorder queue: open lines first, the oldest and most urgent on top."""
 
     change_list_template = "admin/oscar_backorders/backorderline/change_list.html"
@@ -407,6 +408,8 @@ class BackorderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
         "status",
         "promised_date",
         "estimated_date",
+        "likely_date",
+        "chance_of_missing",
         "days_waiting",
         "priority",
         "payment_state_display",
@@ -414,6 +417,7 @@ class BackorderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     list_filter = (
         QueueStatusFilter,
         OverdueFilter,
+        PromiseRiskFilter,
         EstimateRangeFilter,
         "line__partner",
         SupplierFilter,
@@ -441,7 +445,11 @@ class BackorderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
         "status",
         "is_preorder",
         "promised_date",
+        "promise_confidence",
         "estimated_date",
+        "likely_date",
+        "chance_of_missing",
+        "told_date",
         "estimate_source",
         "priority",
         "line_price",

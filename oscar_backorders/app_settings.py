@@ -88,11 +88,17 @@ DEFAULTS: dict[str, Any] = {
     "PRIORITY_CUSTOMER_GROUPS": (),
     # Oscar shipping method codes served first by priorities.ShippingUrgency.
     "URGENT_SHIPPING_CODES": (),
-    # Supplier reliability: how many of a supplier's latest received lines to judge it by, how
-    # many it needs before it is judged at all, and the most days its lateness may add.
-    "RELIABILITY_WINDOW": 20,
+    # Promises (docs/supply.md): the chance with which every unit of a line ships by the date a
+    # customer is promised, and the chance of keeping a promise below which it is revised.
+    "PROMISE_CONFIDENCE": 0.95,
+    "PROMISE_REVISE_BELOW": 0.5,
+    # Supplier lateness: how many of a supplier's latest received lines to learn it from, how
+    # many it needs before its own history counts, how many deliveries' weight the shop's pooled
+    # history has against it, and the most days late (or early) one delivery may count for.
+    "RELIABILITY_WINDOW": 50,
     "RELIABILITY_MIN_DELIVERIES": 3,
-    "RELIABILITY_MAX_DELAY_DAYS": 30,
+    "LATENESS_PRIOR_WEIGHT": 5,
+    "RELIABILITY_MAX_DELAY_DAYS": 60,
     # Reorder points: days of order history to learn demand from, the service level the safety
     # stock is sized for, and how many days of demand a suggested order should cover.
     "DEMAND_WINDOW_DAYS": 90,
@@ -411,6 +417,19 @@ RULES: dict[str, Rule | None] = {
     ),
     "PRIORITY_CUSTOMER_GROUPS": Texts(check_id=_SUPPLY_OTHER),
     "URGENT_SHIPPING_CODES": Texts(check_id=_SUPPLY_OTHER),
+    "PROMISE_CONFIDENCE": Fraction(
+        check_id=_SERVICE_LEVEL,
+        minimum=0.5,
+        below=1,
+        advice="Use e.g. 0.95: every unit of a line ships by its promise 19 times in 20.",
+    ),
+    "PROMISE_REVISE_BELOW": Fraction(
+        check_id=_SERVICE_LEVEL,
+        minimum=0.01,
+        below=1,
+        advice="Keep it below BACKORDERS_PROMISE_CONFIDENCE, e.g. 0.5.",
+    ),
+    "LATENESS_PRIOR_WEIGHT": WholeNumber(check_id=_SUPPLY_NUMBER),
     "RELIABILITY_WINDOW": WholeNumber(check_id=_SUPPLY_NUMBER, minimum=1),
     "RELIABILITY_MIN_DELIVERIES": WholeNumber(check_id=_SUPPLY_NUMBER, minimum=1),
     "RELIABILITY_MAX_DELAY_DAYS": WholeNumber(check_id=_SUPPLY_NUMBER),

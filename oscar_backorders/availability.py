@@ -25,8 +25,8 @@ class BackorderAvailability(Base):
     """Stock that may be backordered (or pre-ordered) within an optional cap.
 
     ``net_stock`` is Oscar's ``StockRecord.net_stock_level`` (negative while units wait on
-    backorder). ``estimate`` is called at most once, when a date is first needed, so pages that
-    only show "In stock" never compute one.
+    backorder). ``estimate(units)`` promises the last of ``units`` backordered units; it is
+    called only when a date is first needed, so pages that only show "In stock" never compute one.
     """
 
     CODE_IN_STOCK = "instock"
@@ -39,7 +39,7 @@ class BackorderAvailability(Base):
         *,
         net_stock: int,
         policy: ResolvedPolicy,
-        estimate: Callable[[], Estimate],
+        estimate: Callable[[int], Estimate],
         today: date,
     ) -> None:
         self.net_stock = net_stock
@@ -94,7 +94,13 @@ class BackorderAvailability(Base):
 
     @cached_property
     def estimate(self) -> Estimate:
-        return self._estimate()
+        """The promise for one more unit (what the product page shows)."""
+        return self._estimate(1)
+
+    def estimate_for(self, quantity: int) -> Estimate:
+        """The promise for all of ``quantity`` bought now: the day the last of them ships."""
+        _, backordered = self.split(quantity)
+        return self.estimate if backordered <= 1 else self._estimate(backordered)
 
     @property
     def dispatch_date(self) -> date | None:  # type: ignore[override]
@@ -108,7 +114,7 @@ class BackorderAvailability(Base):
     def dispatch_date_for(self, quantity: int) -> date | None:
         """When all of ``quantity`` bought now would have shipped (``None``: all from stock)."""
         _, backordered = self.split(quantity)
-        return self.estimate.day if backordered else None
+        return self.estimate_for(quantity).day if backordered else None
 
     # -- what the customer reads ----------------------------------------------------------
 
@@ -155,7 +161,7 @@ class BackorderAvailability(Base):
         from_stock, backordered = self.split(quantity)
         if not backordered:
             return str(_("In stock"))
-        date_text = ship_date(self.estimate.day)
+        date_text = ship_date(self.estimate_for(quantity).day)
         if self.mode == PolicyMode.PREORDER:
             return ngettext(
                 "%(count)d pre-ordered — ships on release, %(date)s",

@@ -20,6 +20,7 @@ from oscar.core.loading import get_model
 
 from oscar_backorders import signals
 from oscar_backorders.abstract_models import BackorderEventKind, PolicyMode
+from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.estimates.base import Estimate, StockSnapshot, get_estimator
 from oscar_backorders.exceptions import BackorderCapExceeded
 from oscar_backorders.locks import allocate_within_cap
@@ -158,7 +159,12 @@ class BackorderOrderCreatorMixin:
         if split.backordered:
             self._bo_snapshots.setdefault(
                 stockrecord.pk,
-                StockSnapshot(stockrecord.pk, stockrecord.net_stock_level + line.quantity, policy),
+                StockSnapshot(
+                    stockrecord.pk,
+                    stockrecord.net_stock_level + line.quantity,
+                    policy,
+                    split.backordered,
+                ),
             )
             # A pre-order of units that were on the shelf has them reserved already: they are
             # allocated and ship on the release date.
@@ -172,6 +178,7 @@ class BackorderOrderCreatorMixin:
         BackorderLine = get_model("oscar_backorders", "BackorderLine")
         BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
         estimates = self._promised_estimates()
+        confidence = float(backorder_settings.PROMISE_CONFIDENCE)
         rows = []
         for basket_line, split, reserved, preorder in self._bo_pending:
             order_line = self._bo_order_lines[basket_line.id]
@@ -188,6 +195,9 @@ class BackorderOrderCreatorMixin:
                     promised_date=estimate.day,
                     estimated_date=estimate.day,
                     estimate_source=estimate.source,
+                    likely_date=estimate.likely or estimate.day,
+                    miss_risk=None if estimate.chance is None else round(1 - estimate.chance, 2),
+                    promise_confidence=None if estimate.chance is None else confidence,
                 )
             )
         created = BackorderLine._default_manager.bulk_create(rows)

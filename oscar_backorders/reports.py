@@ -3,30 +3,35 @@
 Two halves, kept apart so the arithmetic is testable without a database:
 
 * pure aggregation functions (:func:`backorders_over_time`, :func:`aging_histogram`,
-  :func:`value_waiting`, :func:`fill_rate`, :func:`promise_accuracy`) take plain facts
-  (:class:`LineFact`, :class:`ShipmentFact`) and return lists of plain dicts, one per table row;
-* queryset builders (:func:`line_facts`, :func:`shipment_facts`) read those facts from the
-  database with one query each (``values_list``, no model instances).
+  :func:`value_waiting`, :func:`fill_rate`) take plain facts (:class:`LineFact`) and return
+  lists of plain dicts, one per table row;
+* a queryset builder (:func:`line_facts`) reads those facts from the database with one query
+  (``values_list``, no model instances).
 
-:data:`TABLES` names each table's columns, for the report page and its CSV export.
+The promise tables (accuracy by product, partner and supplier; calibration) live in
+:mod:`oscar_backorders.report_promises`, built the same way; their names are imported here too.
+:data:`TABLES` names every table's columns, for the report page and its CSV export.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, DateField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, DateField, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
-from oscar_backorders.abstract_models import BackorderEventKind, BackorderStatus
+from oscar_backorders import report_promises
+from oscar_backorders.abstract_models import BackorderStatus
+from oscar_backorders.report_periods import day_start, in_days, percent
+from oscar_backorders.report_promises import ShipmentFact as ShipmentFact
+from oscar_backorders.report_promises import promise_accuracy as promise_accuracy
+from oscar_backorders.report_promises import shipment_facts as shipment_facts
 
 OPEN_STATUSES = (BackorderStatus.WAITING, BackorderStatus.ALLOCATED)
 
@@ -60,19 +65,6 @@ class LineFact:
     def open(self) -> int:
         """Units not yet shipped nor cancelled."""
         return self.quantity - self.shipped - self.cancelled
-
-
-@dataclass(frozen=True)
-class ShipmentFact:
-    """Units of one backordered line that shipped on one day, and the date promised for them."""
-
-    product: str
-    partner: str
-    promised: datetime.date
-    shipped_on: datetime.date
-    quantity: int
-    #: The stock record's supplier (its preferred one, else the first recorded); "" when none.
-    supplier: str = ""
 
 
 # --- pure aggregation ---------------------------------------------------------------------------
@@ -166,10 +158,6 @@ def value_waiting(facts: Iterable[LineFact]) -> list[dict[str, Any]]:
     return sorted(groups.values(), key=lambda row: (-row["value"], row["partner"]))
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
-
-
 def fill_rate(facts: Iterable[LineFact]) -> list[dict[str, Any]]:
     """Share of settled backordered units that shipped rather than being cancelled, by partner.
 
@@ -190,66 +178,11 @@ def fill_rate(facts: Iterable[LineFact]) -> list[dict[str, Any]]:
             target["open"] += fact.open
     rows = [*sorted(groups.values(), key=lambda row: row["partner"]), total]
     for row in rows:
-        row["fill_rate"] = _rate(row["shipped"], row["shipped"] + row["cancelled"])
-    return rows
-
-
-def promise_accuracy(shipments: Iterable[ShipmentFact], *, by: str) -> list[dict[str, Any]]:
-    """Shipped units that left by the date promised at checkout, grouped ``by`` product, partner
-    or supplier (units of stock records without a supplier under "No supplier").
-
-    ``accuracy`` is the percentage of units on time; ``average_days_late`` averages, over late
-    units, how many days after the promise they shipped.
-    """
-    if by not in ("product", "partner", "supplier"):
-        raise ValueError(
-            f"promise_accuracy groups by 'product', 'partner' or 'supplier', not {by!r}"
-        )
-    groups: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"shipped": 0, "on_time": 0, "late": 0, "days_late": 0}
-    )
-    for shipment in shipments:
-        row = groups[getattr(shipment, by) or (str(_("No supplier")) if by == "supplier" else "")]
-        row["shipped"] += shipment.quantity
-        late_by = (shipment.shipped_on - shipment.promised).days
-        if late_by > 0:
-            row["late"] += shipment.quantity
-            row["days_late"] += late_by * shipment.quantity
-        else:
-            row["on_time"] += shipment.quantity
-    rows = []
-    for name, row in sorted(groups.items()):
-        rows.append(
-            {
-                by: name,
-                "shipped": row["shipped"],
-                "on_time": row["on_time"],
-                "late": row["late"],
-                "accuracy": _rate(row["on_time"], row["shipped"]),
-                "average_days_late": (
-                    round(row["days_late"] / row["late"], 1) if row["late"] else None
-                ),
-            }
-        )
+        row["fill_rate"] = percent(row["shipped"], row["shipped"] + row["cancelled"])
     return rows
 
 
 # --- queryset builders --------------------------------------------------------------------------
-
-
-def _day_start(day: datetime.date) -> datetime.datetime:
-    """Local midnight at the start of ``day``, as an aware datetime (for index-friendly ranges)."""
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
-
-
-def _in_days(qs: Any, since: datetime.date | None, until: datetime.date | None) -> Any:
-    # Ranges on the stored datetime, not ``__date`` lookups: those convert every row's timestamp
-    # (in Python, on SQLite) and cannot use the index.
-    if since is not None:
-        qs = qs.filter(date_created__gte=_day_start(since))
-    if until is not None:
-        qs = qs.filter(date_created__lt=_day_start(until + datetime.timedelta(days=1)))
-    return qs
 
 
 def _bucket_of_day(starts: Iterable[datetime.date]) -> Case:
@@ -259,7 +192,7 @@ def _bucket_of_day(starts: Iterable[datetime.date]) -> Case:
     """
     return Case(
         *[
-            When(date_created__gte=_day_start(start), then=Value(start))
+            When(date_created__gte=day_start(start), then=Value(start))
             for start in sorted(set(starts), reverse=True)
         ],
         default=Value(EPOCH),
@@ -294,7 +227,7 @@ def line_facts(
     """
     BackorderLine = get_model("oscar_backorders", "BackorderLine")
     qs = queryset if queryset is not None else BackorderLine._default_manager.all()
-    qs = _in_days(qs, created_since, created_until)
+    qs = in_days(qs, created_since, created_until)
     if open_only:
         qs = qs.filter(status__in=OPEN_STATUSES)
     created = TruncDate("date_created") if day_buckets is None else _bucket_of_day(day_buckets)
@@ -317,43 +250,6 @@ def line_facts(
     )
     for row in rows.iterator(chunk_size=5000):
         yield LineFact(*row)
-
-
-def shipment_facts(
-    *, shipped_since: datetime.date | None = None, shipped_until: datetime.date | None = None
-) -> Iterator[ShipmentFact]:
-    """Recorded shipments of backordered units as :class:`ShipmentFact`, summed per line and day.
-
-    The supplier is the line's stock record's preferred supplier (else the first recorded), read
-    in a subquery so a stock record with several suppliers still counts its units once.
-    """
-    BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
-    SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
-    qs = BackorderEvent._default_manager.filter(kind=BackorderEventKind.SHIPPED)
-    qs = _in_days(qs, shipped_since, shipped_until)
-    supplier = (
-        SupplierStockRecord._default_manager.filter(
-            stockrecord_id=OuterRef("backorder_line__stockrecord_id")
-        )
-        .order_by("-is_preferred", "pk")
-        .values("supplier__name")[:1]
-    )
-    group = [
-        "backorder_line__line__title",
-        "backorder_line__line__partner_name",
-        "backorder_line__promised_date",
-        "shipped_on",
-        "supplier_name",
-    ]
-    rows = (
-        qs.order_by()
-        .annotate(shipped_on=TruncDate("date_created"), supplier_name=Subquery(supplier))
-        .values(*group)
-        .annotate(units=Sum("quantity"))
-        .values_list(*group, "units")
-    )
-    for product, partner, promised, shipped_on, name, quantity in rows.iterator(chunk_size=5000):
-        yield ShipmentFact(product, partner, promised, shipped_on, quantity or 0, name or "")
 
 
 # --- tables: columns for the page and the CSV export --------------------------------------------
@@ -390,39 +286,7 @@ TABLES: dict[str, tuple[Any, list[tuple[str, Any]]]] = {
             ("fill_rate", _("fill rate (%)")),
         ],
     ),
-    "accuracy_by_product": (
-        _("Promise accuracy by product"),
-        [
-            ("product", _("product")),
-            ("shipped", _("units shipped")),
-            ("on_time", _("by the promised date")),
-            ("late", _("late")),
-            ("accuracy", _("on time (%)")),
-            ("average_days_late", _("average days late")),
-        ],
-    ),
-    "accuracy_by_partner": (
-        _("Promise accuracy by partner"),
-        [
-            ("partner", _("partner")),
-            ("shipped", _("units shipped")),
-            ("on_time", _("by the promised date")),
-            ("late", _("late")),
-            ("accuracy", _("on time (%)")),
-            ("average_days_late", _("average days late")),
-        ],
-    ),
-    "accuracy_by_supplier": (
-        _("Promise accuracy by supplier"),
-        [
-            ("supplier", _("supplier")),
-            ("shipped", _("units shipped")),
-            ("on_time", _("by the promised date")),
-            ("late", _("late")),
-            ("accuracy", _("on time (%)")),
-            ("average_days_late", _("average days late")),
-        ],
-    ),
+    **report_promises.TABLES,
 }
 
 
@@ -436,15 +300,13 @@ def build_tables(
     ]
     created = list(line_facts(created_since=since, created_until=until, day_buckets=weeks))
     open_now = list(line_facts(open_only=True, day_buckets=aging_bucket_starts(today)))
-    shipped = list(shipment_facts(shipped_since=since, shipped_until=until))
+    shipped = list(report_promises.shipment_facts(shipped_since=since, shipped_until=until))
     return {
         "over_time": backorders_over_time(created, start=since, end=until),
         "aging": aging_histogram(open_now, today=today),
         "value_waiting": value_waiting(open_now),
         "fill_rate": fill_rate(created),
-        "accuracy_by_product": promise_accuracy(shipped, by="product"),
-        "accuracy_by_partner": promise_accuracy(shipped, by="partner"),
-        "accuracy_by_supplier": promise_accuracy(shipped, by="supplier"),
+        **report_promises.build_tables(shipped),
     }
 
 

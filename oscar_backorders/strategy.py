@@ -38,7 +38,7 @@ class Backorders:
     warms them for all its lines with one query, so the cost does not grow with the lines.
     """
 
-    def _backorder_state(self) -> tuple[PolicyCache, dict[int, Estimate], date]:
+    def _backorder_state(self) -> tuple[PolicyCache, dict[tuple[int, int], Estimate], date]:
         state = self.__dict__.get("_backorder_state_")
         if state is None:
             state = (PolicyCache(skip_when_none_exist=True), {}, timezone.localdate())
@@ -53,18 +53,29 @@ class Backorders:
         """Load the policies of ``stockrecords`` in one query (call before a loop over them)."""
         self.backorder_policies.warm(stockrecords)
 
-    def _estimate_for(self, stockrecord: Any) -> Estimate:
+    def _estimate_for(self, stockrecord: Any, units: int = 1) -> Estimate:
+        """The promise for ``units`` backordered units of ``stockrecord`` bought now."""
         policies, estimates, today = self._backorder_state()
-        if stockrecord.pk not in estimates:
+        if (stockrecord.pk, units) not in estimates:
             # Date every stock record seen so far in one call, so an estimator that queries
-            # (inbound supply) does so once per page rather than once per line.
+            # (inbound supply) does so once per page rather than once per line: one unit of
+            # each for the product pages, each basket line's own quantity for the basket.
+            wanted = self.__dict__.get("_backorder_wanted_", {})
             pending = [
-                StockSnapshot(sr.pk, sr.net_stock_level, policies.get(sr))
+                StockSnapshot(sr.pk, sr.net_stock_level, policies.get(sr), quantity)
                 for sr in self._backorder_records.values()
-                if sr.pk not in estimates and policies.get(sr).allows_backorders
+                for quantity in ({units} if sr.pk == stockrecord.pk else set())
+                | ({1} if units == 1 else wanted.get(sr.pk, set()))
+                if (sr.pk, quantity) not in estimates and policies.get(sr).allows_backorders
             ]
-            estimates.update(get_estimator().estimate_next(pending, today=today))
-        return estimates[stockrecord.pk]
+            while pending:  # one call per page, unless a stock record is asked two quantities
+                batch = list({snapshot.stockrecord_id: snapshot for snapshot in pending}.values())
+                found = get_estimator().estimate_next(batch, today=today)
+                estimates.update(
+                    {(s.stockrecord_id, s.quantity): found[s.stockrecord_id] for s in batch}
+                )
+                pending = [snapshot for snapshot in pending if snapshot not in batch]
+        return estimates[(stockrecord.pk, units)]
 
     @property
     def _backorder_records(self) -> dict[int, Any]:
@@ -82,7 +93,7 @@ class Backorders:
         return BackorderAvailability(
             net_stock=stockrecord.net_stock_level,
             policy=policy,
-            estimate=lambda: self._estimate_for(stockrecord),
+            estimate=lambda units: self._estimate_for(stockrecord, units),
             today=self._backorder_state()[2],
         )
 
@@ -161,6 +172,13 @@ class Backorders:
             return
         self.__dict__["_backorder_prepared_lines_"] = lines
         self.warm_backorder_policies(line.stockrecord for line in lines)
+        # What each line backorders: their promises are dated together, once per page.
+        wanted = self.__dict__.setdefault("_backorder_wanted_", {})
+        for line in lines:
+            if line.stockrecord_id and line.stockrecord is not None:
+                beyond = (line.quantity or 0) - max(line.stockrecord.net_stock_level, 0)
+                if beyond > 1:
+                    wanted.setdefault(line.stockrecord_id, set()).add(beyond)
         products = [line.product for line in lines]
         prefetch_related_objects([p for p in products if not p.is_child], "product_class")
         prefetch_related_objects([p for p in products if p.is_child], "parent__product_class")

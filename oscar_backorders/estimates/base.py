@@ -1,7 +1,7 @@
 """The estimator interface: when would a backordered unit ship?
 
-An estimator dates the *next* backordered unit of each stock record, i.e. the date a customer
-ordering now would be promised. The backbone ships :class:`~.lead_time.LeadTimeEstimator`; shops
+An estimator dates the *next* backordered units of each stock record (``StockSnapshot.quantity``
+of them, all shipped), i.e. the date a customer ordering them now would be promised. The backbone ships :class:`~.lead_time.LeadTimeEstimator`; shops
 (or the supply module) plug in another through ``BACKORDERS_ESTIMATOR``.
 """
 
@@ -27,12 +27,15 @@ class StockSnapshot:
     stockrecord_id: int
     net_stock: int  # num_in_stock - num_allocated; negative when units wait on backorder
     policy: ResolvedPolicy
+    quantity: int = 1  # units the customer buys beyond stock: the estimate is for the last one
 
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
-    day: date
+    day: date  # the promise: every unit ships by it with the shop's confidence
     source: str  # an EstimateSource value
+    likely: date | None = None  # the most likely day (None: the estimator does not say)
+    chance: float | None = None  # the chance of keeping ``day`` (None: the estimator does not say)
 
 
 class Estimator(Protocol):

@@ -1,15 +1,20 @@
-"""Load supply and demand, run the available-to-promise engine, save the dates that changed.
+"""Load supply and demand, run the engine, save what changed: promises revised, risks updated.
 
-:func:`recompute` dates every waiting line of the given stock records (or of all of them) and
-saves only the lines whose date moved: one bulk update, one ``BackorderEvent`` per change (old
-date, new date, reason) and one ``estimate_changed`` signal per change after commit, exactly what
-:func:`oscar_backorders.services.set_estimate` records for a single line. Dates a merchant set by
-hand (``estimate_source == "merchant"``) are left alone; their units still take their place in
-the queue.
+:func:`recompute` runs the engine (:mod:`~oscar_backorders.estimates.engine`) over the given stock
+records (or all) and, per waiting line:
 
-:class:`SupplyEstimator` is the ``BACKORDERS_ESTIMATOR`` that dates the next unit a customer
-would order now, with the same engine, so the product page, basket and checkout promise what the
-engine will later keep.
+* revises the customer's promise (``estimated_date``) only as :func:`~.promises.revised_promise`
+  says: its chance of being kept fell below ``BACKORDERS_PROMISE_REVISE_BELOW``, or it was
+  missed. Each revision is saved in bulk with one ``BackorderEvent`` and one
+  ``estimate_changed`` signal after commit, as :func:`oscar_backorders.services.set_estimate`
+  records a merchant's. A merchant's date (``estimate_source == "merchant"``) is never revised
+  here; its units still take their place in the queue.
+* keeps the merchant's view current without telling anyone: the most likely date and the chance
+  of missing the promise (``likely_date``, ``miss_risk``, rounded to whole percents).
+
+:class:`SupplyEstimator` is the ``BACKORDERS_ESTIMATOR`` that promises the next units a customer
+would order now, with the same engine and confidence, so the product page, basket and checkout
+promise what the recompute will then keep.
 """
 
 from __future__ import annotations
@@ -28,10 +33,13 @@ from oscar.core.loading import get_model
 
 from oscar_backorders import signals
 from oscar_backorders.abstract_models import BackorderEventKind, EstimateSource, PolicyMode
+from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.bulk import insert_rows
 from oscar_backorders.estimates import engine
 from oscar_backorders.estimates.base import Estimate, StockSnapshot
+from oscar_backorders.estimates.promises import revised_promise
 from oscar_backorders.estimates.shop_calendar import shop_calendar
+from oscar_backorders.estimates.supply_data import Supply, load_supply
 from oscar_backorders.policy import PolicyCache, ResolvedPolicy
 from oscar_backorders.priorities import WaitingLine, in_priority_order, load_waiting_lines
 
@@ -56,46 +64,39 @@ def engine_calendar() -> engine.Calendar:
     )
 
 
-def load_inbound(stockrecord_ids: Iterable[int] | None) -> dict[int, list[engine.Inbound]]:
-    """Open purchase-order lines per stock record, each with its supplier's reliability delay."""
-    from oscar_backorders.supply.abstract_models import INBOUND_STATUSES
-    from oscar_backorders.supply.reliability import supplier_delays
-
-    PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
-    queryset = PurchaseOrderLine._default_manager.filter(status__in=INBOUND_STATUSES).exclude(
-        purchase_order__status="cancelled"
-    )
-    if stockrecord_ids is not None:
-        queryset = queryset.filter(stockrecord_id__in=list(stockrecord_ids))
-    rows = list(
-        queryset.order_by().values_list(
-            "stockrecord_id",
-            "expected_date",
-            "quantity",
-            "quantity_received",
-            "purchase_order__supplier_id",
-        )
-    )
-    delays = supplier_delays({row[4] for row in rows})
-    inbound: dict[int, list[engine.Inbound]] = defaultdict(list)
-    for sr_id, expected, quantity, received, supplier_id in rows:
-        inbound[sr_id].append(
-            engine.Inbound(expected, quantity - received, delays.get(supplier_id, 0))
-        )
-    return inbound
-
-
 def _not_before(policy: ResolvedPolicy, today: date) -> date | None:
     if policy.effective_mode(today) == PolicyMode.PREORDER:
         return policy.release_date
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Current:
+    """A waiting line as saved: its promise, where it came from, the merchant's view of it."""
+
+    promise: date
+    source: str
+    likely: date | None
+    risk: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class RiskUpdate:
+    backorder_line_id: int
+    likely: date
+    risk: float
+
+
+def confidence() -> float:
+    return float(backorder_settings.PROMISE_CONFIDENCE)
+
+
 def build_inputs(
     records: Sequence[Any],
     waiting: Sequence[WaitingLine],
-    inbound: dict[int, list[engine.Inbound]],
+    supply: Supply,
     policies: PolicyCache,
+    current: dict[int, Current],
     *,
     today: date,
 ) -> list[engine.StockInput]:
@@ -109,25 +110,43 @@ def build_inputs(
         units_waiting = sum(line.quantity_waiting for line in lines)
         committed = (record.num_allocated or 0) - units_waiting
         policy = policies.get(record)
+        demand = []
+        for line in lines:
+            saved = current.get(line.line_id)
+            demand.append(
+                engine.Demand(
+                    line.line_id,
+                    line.quantity_waiting,
+                    anchor=_local_date(line.placed_at),
+                    promise=saved.promise if saved is not None else None,
+                )
+            )
         inputs.append(
             engine.StockInput(
                 stockrecord_id=record.pk,
                 free_units=max((record.num_in_stock or 0) - committed, 0),
                 lead_time_days=policy.lead_time_days,
-                inbound=tuple(inbound.get(record.pk, ())),
-                demand=tuple(engine.Demand(line.line_id, line.quantity_waiting) for line in lines),
+                inbound=tuple(supply.inbound.get(record.pk, ())),
+                demand=tuple(demand),
                 not_before=_not_before(policy, today),
+                lead_lateness=supply.lead(record.pk),
             )
         )
     return inputs
 
 
+def _local_date(moment: Any) -> date | None:
+    if moment is None:
+        return None
+    return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+
+
 def compute(
     stockrecord_ids: Iterable[int] | None = None, *, today: date | None = None
-) -> tuple[dict[int, engine.StockPlan], dict[int, tuple[date, str]]]:
+) -> tuple[dict[int, engine.StockPlan], dict[int, Current]]:
     """Read everything the engine needs and run it; writes nothing.
 
-    Returns the plans per stock record and the current ``(date, source)`` of every waiting line.
+    Returns the plans per stock record and every waiting line as saved.
     """
     today = today or timezone.localdate()
     ids = None if stockrecord_ids is None else sorted(set(stockrecord_ids))
@@ -145,32 +164,63 @@ def compute(
     ]
     policies = PolicyCache()
     policies.warm(records)
-    inputs = build_inputs(records, waiting, load_inbound(ids), policies, today=today)
-    plans = engine.plan(inputs, today=today, calendar=engine_calendar())
     BackorderLine = get_model("oscar_backorders", "BackorderLine")
-    current = {
-        pk: (day, source)
-        for pk, day, source in BackorderLine._default_manager.filter(
-            pk__in=[line.line_id for line in waiting]
-        ).values_list("pk", "estimated_date", "estimate_source")
-    }
+    current: dict[int, Current] = {}
+    line_ids = [line.line_id for line in waiting]
+    for start in range(0, len(line_ids), _BATCH * 10):
+        for pk, day, source, likely, risk in BackorderLine._default_manager.filter(
+            pk__in=line_ids[start : start + _BATCH * 10]
+        ).values_list("pk", "estimated_date", "estimate_source", "likely_date", "miss_risk"):
+            current[pk] = Current(day, source, likely, risk)
+    inputs = build_inputs(records, waiting, load_supply(ids), policies, current, today=today)
+    plans = engine.plan(inputs, today=today, calendar=engine_calendar(), confidence=confidence())
     return plans, current
 
 
 def diff(
-    plans: dict[int, engine.StockPlan], current: dict[int, tuple[date, str]]
-) -> list[EstimateChange]:
-    """Pure: the lines whose engine date differs from the saved one (merchant dates excepted)."""
-    changes = []
+    plans: dict[int, engine.StockPlan],
+    current: dict[int, Current],
+    *,
+    today: date,
+    revise_below: float | None = None,
+) -> tuple[list[EstimateChange], list[RiskUpdate]]:
+    """Pure: the promises to revise (merchant dates excepted) and the merchant's views to update."""
+    if revise_below is None:
+        revise_below = float(backorder_settings.PROMISE_REVISE_BELOW)
+    changes, updates = [], []
     for sr_id, stock_plan in plans.items():
         for estimate in stock_plan.lines:
-            old = current.get(estimate.line_id)
-            if old is None or old[1] == EstimateSource.MERCHANT or old[0] == estimate.day:
+            saved = current.get(estimate.line_id)
+            if saved is None:
                 continue
-            changes.append(
-                EstimateChange(estimate.line_id, sr_id, old[0], estimate.day, estimate.source)
-            )
-    return changes
+            chance = estimate.chance
+            if saved.source != EstimateSource.MERCHANT:
+                new = revised_promise(
+                    current=saved.promise, estimate=estimate, today=today, revise_below=revise_below
+                )
+                if new is not None:
+                    changes.append(
+                        EstimateChange(estimate.line_id, sr_id, saved.promise, new, estimate.source)
+                    )
+                    chance = estimate.day_chance
+            risk = round(1 - chance, 2) if chance is not None else None
+            likely = estimate.likely or estimate.day
+            if risk is not None and (likely, risk) != (saved.likely, saved.risk):
+                updates.append(RiskUpdate(estimate.line_id, likely, risk))
+    return changes, updates
+
+
+def save_risks(updates: Sequence[RiskUpdate]) -> None:
+    """Write the merchant's views in bulk: one UPDATE per distinct (likely date, risk)."""
+    BackorderLine = get_model("oscar_backorders", "BackorderLine")
+    groups: dict[tuple[date, float], list[int]] = defaultdict(list)
+    for update in updates:
+        groups[(update.likely, update.risk)].append(update.backorder_line_id)
+    for (likely, risk), group in groups.items():
+        for start in range(0, len(group), _BATCH):
+            BackorderLine._default_manager.filter(
+                pk__in=group[start : start + _BATCH], status="waiting"
+            ).update(likely_date=likely, miss_risk=risk)
 
 
 @transaction.atomic
@@ -249,25 +299,30 @@ def save_changes(changes: Sequence[EstimateChange], *, reason: str) -> None:
 def recompute(
     stockrecord_ids: Iterable[int] | None = None, *, reason: str, today: date | None = None
 ) -> list[EstimateChange]:
-    """Re-date the waiting lines of ``stockrecord_ids`` (``None``: every stock record).
+    """Re-judge the waiting lines of ``stockrecord_ids`` (``None``: every stock record).
 
-    Saves and returns only the changes. Stock records are independent, so recomputing the ones
-    a change touched gives the same dates as a full recompute.
+    Revises the promises the rule says to revise (returned), and updates the merchant's view of
+    the others. Stock records are independent, so recomputing the ones a change touched gives
+    the same result as a full recompute.
     """
+    today = today or timezone.localdate()
     plans, current = compute(stockrecord_ids, today=today)
-    changes = diff(plans, current)
-    save_changes(changes, reason=reason)
+    changes, updates = diff(plans, current, today=today)
+    with transaction.atomic():
+        save_changes(changes, reason=reason)
+        save_risks(updates)
     if changes:
-        logger.info("Estimates: %d line(s) re-dated (%s)", len(changes), reason)
+        logger.info("Promises: %d line(s) revised (%s)", len(changes), reason)
     return changes
 
 
 class SupplyEstimator:
-    """``BACKORDERS_ESTIMATOR``: the date the next unit ordered now gets, from the engine.
+    """``BACKORDERS_ESTIMATOR``: the promise for the next units ordered now, from the engine.
 
     Two queries per call whatever the number of stock records: their open purchase-order lines
-    and their suppliers' delivery history. Only the net stock level matters for the next unit
-    (it queues behind every waiting unit), so the waiting lines themselves are not read.
+    and their suppliers (each with its stored lateness profile). Only the net stock level
+    matters for the next units (they queue behind every waiting unit), so the waiting lines
+    themselves are not read: their units are one block dated from today.
     """
 
     def estimate_next(
@@ -275,30 +330,42 @@ class SupplyEstimator:
     ) -> dict[int, Estimate]:
         if not snapshots:
             return {}
-        inbound = load_inbound([s.stockrecord_id for s in snapshots])
+        supply = load_supply([s.stockrecord_id for s in snapshots])
         inputs = [
             engine.StockInput(
                 stockrecord_id=s.stockrecord_id,
                 free_units=max(s.net_stock, 0),
                 lead_time_days=s.policy.lead_time_days,
-                inbound=tuple(inbound.get(s.stockrecord_id, ())),
+                inbound=tuple(supply.inbound.get(s.stockrecord_id, ())),
                 demand=(engine.Demand(0, -s.net_stock),) if s.net_stock < 0 else (),
                 not_before=_not_before(s.policy, today),
+                lead_lateness=supply.lead(s.stockrecord_id),
+                next_quantity=max(s.quantity, 1),
             )
             for s in snapshots
         ]
-        plans = engine.plan(inputs, today=today, calendar=engine_calendar())
+        plans = engine.plan(
+            inputs, today=today, calendar=engine_calendar(), confidence=confidence()
+        )
         return {
-            pk: Estimate(stock_plan.next_unit.day, stock_plan.next_unit.source)
+            pk: Estimate(
+                stock_plan.next_unit.day,
+                stock_plan.next_unit.source,
+                likely=stock_plan.next_unit.likely,
+                chance=stock_plan.next_unit.day_chance,
+            )
             for pk, stock_plan in plans.items()
         }
 
 
 __all__ = [
+    "Current",
     "EstimateChange",
+    "RiskUpdate",
     "SupplyEstimator",
     "compute",
     "diff",
     "recompute",
     "save_changes",
+    "save_risks",
 ]

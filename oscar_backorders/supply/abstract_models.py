@@ -6,6 +6,8 @@ Thin, as everywhere in the plugin: receiving, importing and dating live in
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -24,6 +26,13 @@ class AbstractSupplier(models.Model):
         help_text=_("Used for reorder points until the supplier has a delivery history."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    lateness_profile = models.JSONField(
+        _("lateness profile"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("How late deliveries run, learnt from the history (docs/supply.md)."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     date_created = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -145,6 +154,22 @@ class AbstractPurchaseOrderLine(models.Model):
     quantity = models.PositiveIntegerField(_("quantity ordered"))
     quantity_received = models.PositiveIntegerField(_("quantity received"), default=0)
     expected_date = models.DateField(_("expected arrival"), db_index=True)
+    first_expected_date = models.DateField(
+        _("first expected arrival"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The expected arrival when the line was created; lateness is measured from it."
+        ),
+    )
+    confirmed_date = models.DateField(_("arrival confirmed by the supplier"), null=True, blank=True)
+    first_confirmed_date = models.DateField(
+        _("first arrival confirmed"), null=True, blank=True, editable=False
+    )
+    date_confirmed = models.DateTimeField(
+        _("confirmation received"), null=True, blank=True, editable=False
+    )
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -182,6 +207,15 @@ class AbstractPurchaseOrderLine(models.Model):
             "sku": self.stockrecord.partner_sku if self.stockrecord_id else "?",
             "reference": self.purchase_order.reference if self.purchase_order_id else "?",
         }
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Lateness is measured from the first dates, so a slip entered before arrival still
+        # counts against the supplier (docs/supply.md).
+        if self.first_expected_date is None:
+            self.first_expected_date = self.expected_date
+        if self.first_confirmed_date is None and self.confirmed_date is not None:
+            self.first_confirmed_date = self.confirmed_date
+        super().save(*args, **kwargs)
 
     @property
     def quantity_outstanding(self) -> int:

@@ -3,7 +3,10 @@ the restock allocation preview. Views only call the supply services.
 
 Receiving a purchase-order line puts units on the shelf and allocates them to waiting lines, so it
 needs ``allocate_backorder_stock`` besides the line's change permission, as does re-running the
-allocation; each change is logged (``LogEntry``).
+allocation; each change is logged (``LogEntry``). A supplier's confirmed arrival date is edited on
+the line (inline or alone), which needs the line's change permission like its expected date; the
+form checks it as :mod:`~oscar_backorders.supply.confirmations` does, and the save goes through
+that module's service, never the model.
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ from oscar_backorders.admin_permissions import AdminPermissionsMixin, requires
 from oscar_backorders.allocation import allocate_free_stock
 from oscar_backorders.estimates.service import recompute
 from oscar_backorders.exceptions import BackorderError
+from oscar_backorders.supply.confirmations import (
+    ConfirmationRefused,
+    confirm_arrival,
+    withdraw_confirmation,
+)
+from oscar_backorders.supply.forms import ImportForm, PurchaseOrderLineForm, ReceiveForm
 from oscar_backorders.supply.imports import PurchaseOrderImportRefused, import_purchase_orders
 from oscar_backorders.supply.receiving import receive_line
 from oscar_backorders.supply.reorder import reorder_advice
@@ -52,23 +61,43 @@ class SupplierAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     inlines = [SupplierStockRecordInline]
 
 
+def hold_confirmation(form: forms.ModelForm) -> tuple[bool, Any]:
+    """Put back the stored confirmed arrival before the model save; return (changed, new date).
+
+    :class:`~oscar_backorders.supply.forms.PurchaseOrderLineForm` checked the new date; the
+    caller records it with :func:`apply_confirmation` once the line is saved.
+    """
+    if "confirmed_date" not in form.changed_data:
+        return False, None
+    form.instance.confirmed_date = form.initial.get("confirmed_date")
+    return True, form.cleaned_data.get("confirmed_date")
+
+
+def apply_confirmation(request: HttpRequest, line: Any, day: Any) -> None:
+    """Record (or, with no date, withdraw) a confirmed arrival through the service."""
+    try:
+        if day is None:
+            withdraw_confirmation(line.pk, actor=request.user)
+        else:
+            confirm_arrival(line.pk, day, actor=request.user)
+    except ConfirmationRefused as exc:
+        messages.error(request, str(exc))
+
+
 class PurchaseOrderLineInline(admin.TabularInline):
     model = PurchaseOrderLine
+    form = PurchaseOrderLineForm
     extra = 1
     autocomplete_fields = ("stockrecord",)
-    fields = ("stockrecord", "quantity", "expected_date", "quantity_received", "status")
-    readonly_fields = ("quantity_received", "status")
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("CSV file"))
-    dry_run = forms.BooleanField(
-        label=gettext_lazy("Dry run: check every row, import nothing"), required=False, initial=True
+    fields = (
+        "stockrecord",
+        "quantity",
+        "expected_date",
+        "confirmed_date",
+        "quantity_received",
+        "status",
     )
-
-
-class ReceiveForm(forms.Form):
-    quantity = forms.IntegerField(label=gettext_lazy("quantity received"), min_value=1)
+    readonly_fields = ("quantity_received", "status")
 
 
 @admin.register(PurchaseOrder)
@@ -84,6 +113,19 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not PurchaseOrderLine:
+            return super().save_formset(request, form, formset, change)
+        held = []
+        for line_form in formset.forms:
+            changed, day = hold_confirmation(line_form)
+            if changed and line_form not in formset.deleted_forms:
+                held.append((line_form, day))
+        super().save_formset(request, form, formset, change)
+        for line_form, day in held:
+            if line_form.instance.pk:
+                apply_confirmation(request, line_form.instance, day)
 
     def get_urls(self) -> list[Any]:
         wrap = self.admin_site.admin_view
@@ -212,15 +254,34 @@ class PurchaseOrderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
         "quantity",
         "quantity_received",
         "expected_date",
+        "confirmed_date",
         "status",
         "receive_link",
     )
-    list_filter = ("status", "purchase_order__supplier")
+    list_filter = (
+        "status",
+        "purchase_order__supplier",
+        ("confirmed_date", admin.EmptyFieldListFilter),
+    )
     search_fields = ("purchase_order__reference", "stockrecord__partner_sku")
     list_select_related = ("purchase_order__supplier", "stockrecord__product")
     autocomplete_fields = ("stockrecord", "purchase_order")
-    readonly_fields = ("quantity_received", "status", "date_last_received")
+    form = PurchaseOrderLineForm
+    readonly_fields = (
+        "quantity_received",
+        "status",
+        "date_last_received",
+        "first_expected_date",
+        "first_confirmed_date",
+        "date_confirmed",
+    )
     actions = ["receive_outstanding"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        changed, day = hold_confirmation(form)
+        super().save_model(request, obj, form, change)
+        if changed:
+            apply_confirmation(request, obj, day)
 
     def has_receive_stock_permission(self, request: HttpRequest) -> bool:
         """Change the line, and allocate the units it brings to waiting lines (one check: Django

@@ -6,8 +6,9 @@ Columns (a header row is required, extra columns are ignored)::
     PO-1001,acme,MUG-RED,24,2026-12-10
 
 ``supplier`` is a supplier's code, ``sku`` a stock record's partner SKU, ``expected_date`` an ISO
-date (today or later). Rows sharing a reference make one purchase order; a reference that already
-exists is refused. :func:`import_purchase_orders` with ``dry_run=True`` only reports, row by row;
+date (today or later). An optional ``confirmed_date`` column holds the arrival date the supplier
+confirmed (an ISO date, today or later, or empty); files without it import as before. Rows sharing
+a reference make one purchase order; a reference that already exists is refused. :func:`import_purchase_orders` with ``dry_run=True`` only reports, row by row;
 without it, a file with any invalid row raises :class:`PurchaseOrderImportRefused` (carrying the
 report) and nothing is written.
 """
@@ -30,6 +31,8 @@ from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.supply.receivers import redate_after_commit
 
 COLUMNS = ("reference", "supplier", "sku", "quantity", "expected_date")
+#: Columns a file may have; when absent, each row's value is empty.
+OPTIONAL_COLUMNS = ("confirmed_date",)
 MAX_ROWS = 10_000
 
 
@@ -110,7 +113,7 @@ def parse(source: IO[str] | IO[bytes] | str | bytes, *, today: date) -> ImportRe
             % {"missing": ", ".join(missing), "expected": ",".join(COLUMNS)}
         )
         return report
-    index = {name: header.index(name) for name in COLUMNS}
+    index = {name: header.index(name) for name in (*COLUMNS, *OPTIONAL_COLUMNS) if name in header}
     try:
         for number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
@@ -128,7 +131,8 @@ def parse(source: IO[str] | IO[bytes] | str | bytes, *, today: date) -> ImportRe
                 )
                 row.values = dict(zip(header, cells, strict=False))
             else:
-                row.values = {name: cells[i].strip() for name, i in index.items()}
+                row.values = dict.fromkeys(OPTIONAL_COLUMNS, "")
+                row.values.update({name: cells[i].strip() for name, i in index.items()})
             report.rows.append(row)
     except csv.Error as exc:
         report.file_errors.append(_("The file is not valid CSV: %(error)s") % {"error": exc})
@@ -209,6 +213,20 @@ def _validate(rows: list[RowReport], *, today: date) -> None:
                 row.errors.append(
                     _("the expected date %(value)s is in the past") % {"value": expected}
                 )
+        confirmed = values.get("confirmed_date", "")
+        if confirmed:
+            try:
+                day = date.fromisoformat(confirmed)
+            except ValueError:
+                row.errors.append(
+                    _("the confirmed date %(value)r is not a date (YYYY-MM-DD)")
+                    % {"value": confirmed}
+                )
+            else:
+                if day < today:
+                    row.errors.append(
+                        _("the confirmed date %(value)s is in the past") % {"value": day}
+                    )
         if row.ok:
             row.values["stockrecord_id"] = str(matches[0])
 
@@ -244,6 +262,7 @@ def import_purchase_orders(
             code__in={row.values["supplier"] for row in report.rows}
         )
     }
+    now = timezone.now()
     for ref, rows in by_ref.items():
         order = PurchaseOrder._default_manager.create(
             reference=ref,
@@ -251,14 +270,9 @@ def import_purchase_orders(
             created_by=actor if getattr(actor, "pk", None) else None,
             notes=_("Imported from CSV"),
         )
+        # bulk_create bypasses save(): the first dates are set here, as save() would.
         PurchaseOrderLine._default_manager.bulk_create(
-            PurchaseOrderLine(
-                purchase_order=order,
-                stockrecord_id=int(row.values["stockrecord_id"]),
-                quantity=int(row.values["quantity"]),
-                expected_date=date.fromisoformat(row.values["expected_date"]),
-            )
-            for row in rows
+            _new_line(PurchaseOrderLine, order, row.values, now) for row in rows
         )
         report.created.append(order)
     # bulk_create sends no post_save: re-date every stock record concerned once, after commit.
@@ -267,3 +281,18 @@ def import_purchase_orders(
         reason=_("purchase orders imported: %(refs)s") % {"refs": ", ".join(by_ref)[:200]},
     )
     return report
+
+
+def _new_line(model: Any, order: Any, values: dict[str, str], now: Any) -> Any:
+    expected = date.fromisoformat(values["expected_date"])
+    confirmed = date.fromisoformat(values["confirmed_date"]) if values["confirmed_date"] else None
+    return model(
+        purchase_order=order,
+        stockrecord_id=int(values["stockrecord_id"]),
+        quantity=int(values["quantity"]),
+        expected_date=expected,
+        first_expected_date=expected,
+        confirmed_date=confirmed,
+        first_confirmed_date=confirmed,
+        date_confirmed=now if confirmed else None,
+    )

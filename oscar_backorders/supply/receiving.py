@@ -21,6 +21,7 @@ from oscar_backorders.supply.abstract_models import (
     PurchaseOrderLineStatus,
     PurchaseOrderStatus,
 )
+from oscar_backorders.supply.reliability import refresh_profiles
 
 
 class ReceiptRefused(BackorderError, ValueError):
@@ -145,6 +146,8 @@ def receive_line(
         "quantity": quantity,
     }
     allocation = allocate_free_stock([stockrecord.pk], reason=why, actor=actor)
+    if line.status == PurchaseOrderLineStatus.RECEIVED:
+        refresh_profiles()  # one more delivery to learn the supplier's lateness from
     changes = recompute([stockrecord.pk], reason=why)
     return Receipt(line, quantity, allocation, changes)
 

@@ -1,61 +1,153 @@
-"""Supplier reliability: how many days a supplier's deliveries are expected to run late.
+"""Supplier lateness profiles: learnt from the received purchase-order lines, kept on each supplier.
 
-The rule (pure, :func:`delay_days`): take the supplier's latest ``window`` fully received
-purchase-order lines; each line's lateness is ``max(0, received on - expected on)`` in calendar
-days. With fewer than ``min_deliveries`` such lines the supplier is not judged (0). Otherwise the
-delay is the mean lateness, rounded up, capped at ``max_delay``. The estimate engine adds it to
-every open line's expected date from that supplier, so a supplier that is often late widens the
-dates customers are promised, and one that delivers on time does not.
+The rule is :func:`oscar_backorders.estimates.lateness.supplier_lateness` (pure; read
+``docs/supply.md``). :func:`refresh_profiles` reads the history once and stores, on every
+supplier, its blended distribution for plain expected dates and for supplier-confirmed ones,
+each with the shop's pooled history as the prior. The engine then needs no history query: the
+product page, the checkout and the nightly recompute read the stored profile with the purchase
+order lines they load anyway.
+
+A delivery's lateness is ``received − first expected`` (``received − first confirmed`` for a
+confirmed line), so a date slipped before arrival still counts against the supplier.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
-from datetime import date
+import datetime
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from django.db import transaction
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from oscar.core.loading import get_model
 
 from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.estimates.lateness import ON_TIME, Lateness, supplier_lateness
+
+#: Deliveries older than this are not learnt from.
+HISTORY_DAYS = 730
+
+_CACHE: dict[str, Lateness] = {}
 
 
-def delay_days(lateness: Sequence[int], *, min_deliveries: int, max_delay: int) -> int:
-    """Pure: the reliability delay from a supplier's latest lateness values (days, ≥ 0)."""
-    if len(lateness) < max(min_deliveries, 1):
-        return 0
-    mean = sum(max(days, 0) for days in lateness) / len(lateness)
-    return min(math.ceil(mean), max_delay)
+def as_json(lateness: Lateness) -> dict[str, Any]:
+    return {"low": lateness.low, "probs": [round(p, 6) for p in lateness.probs]}
 
 
-def supplier_delays(supplier_ids: Iterable[int]) -> dict[int, int]:
-    """Reliability delay per supplier id, from their received purchase-order lines (one query)."""
-    ids = set(supplier_ids)
-    if not ids:
-        return {}
+def from_json(data: Mapping[str, Any] | None) -> Lateness | None:
+    """The distribution stored by :func:`as_json` (``None``: none stored or unreadable)."""
+    if not data:
+        return None
+    try:
+        low, probs = int(data["low"]), tuple(float(p) for p in data["probs"])
+        total = sum(probs)
+        if not probs or total <= 0 or any(p < 0 for p in probs):
+            return None
+        key = f"{low}:{probs}"
+        found = _CACHE.get(key)
+        if found is None:
+            if len(_CACHE) > 10_000:
+                _CACHE.clear()
+            found = _CACHE[key] = Lateness(low, tuple(p / total for p in probs))
+        return found
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def profile_lateness(profile: Mapping[str, Any] | None, *, confirmed: bool = False) -> Lateness:
+    """The distribution to use for a supplier's line (``confirmed``: a supplier-confirmed one).
+
+    A confirmed line uses the confirmation history; with none, the plain one. A supplier with no
+    stored profile is taken to deliver on time (a shop with no history at all).
+    """
+    profile = profile or {}
+    if confirmed:
+        found = from_json(profile.get("confirmed"))
+        if found is not None:
+            return found
+    return from_json(profile.get("expected")) or from_json(profile.get("pool")) or ON_TIME
+
+
+def _history(*, today: datetime.date) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Latest lateness values per supplier: plain (all lines) and confirmed (confirmed lines)."""
     window = int(backorder_settings.RELIABILITY_WINDOW)
     PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
     rows = (
         PurchaseOrderLine._default_manager.filter(
-            purchase_order__supplier_id__in=ids,
             status="received",
             date_last_received__isnull=False,
+            date_last_received__gte=today - datetime.timedelta(days=HISTORY_DAYS),
         )
+        .annotate(first_expected=Coalesce("first_expected_date", "expected_date"))
         .order_by("-date_last_received", "-pk")
-        .values_list("purchase_order__supplier_id", "expected_date", "date_last_received")
-    )
-    history: dict[int, list[int]] = {pk: [] for pk in ids}
-    for supplier_id, expected, received in rows.iterator():
-        if len(history[supplier_id]) < window:
-            history[supplier_id].append(_days_late(expected, received))
-    return {
-        pk: delay_days(
-            values,
-            min_deliveries=int(backorder_settings.RELIABILITY_MIN_DELIVERIES),
-            max_delay=int(backorder_settings.RELIABILITY_MAX_DELAY_DAYS),
+        .values_list(
+            "purchase_order__supplier_id",
+            "first_expected",
+            "first_confirmed_date",
+            "date_last_received",
         )
-        for pk, values in history.items()
+    )
+    plain: dict[int, list[int]] = defaultdict(list)
+    confirmed: dict[int, list[int]] = defaultdict(list)
+    for supplier_id, expected, first_confirmed, received in rows.iterator(chunk_size=2000):
+        if len(plain[supplier_id]) < window:
+            plain[supplier_id].append((received - expected).days)
+        if first_confirmed is not None and len(confirmed[supplier_id]) < window:
+            confirmed[supplier_id].append((received - first_confirmed).days)
+    return plain, confirmed
+
+
+def profiles(
+    plain: Mapping[int, Sequence[int]],
+    confirmed: Mapping[int, Sequence[int]],
+    supplier_ids: Sequence[int],
+) -> dict[int, dict[str, Any]]:
+    """Pure: each supplier's stored profile from the lateness histories."""
+    options = {
+        "prior_weight": float(backorder_settings.LATENESS_PRIOR_WEIGHT),
+        "min_deliveries": int(backorder_settings.RELIABILITY_MIN_DELIVERIES),
+        "max_days": int(backorder_settings.RELIABILITY_MAX_DELAY_DAYS),
     }
+    pool = [value for values in plain.values() for value in values]
+    pool_confirmed = [value for values in confirmed.values() for value in values]
+    pooled = supplier_lateness([], pool, **options)
+    result = {}
+    for supplier_id in supplier_ids:
+        own = plain.get(supplier_id, [])
+        own_confirmed = confirmed.get(supplier_id, [])
+        profile: dict[str, Any] = {
+            "deliveries": len(own),
+            "confirmations": len(own_confirmed),
+            "expected": as_json(supplier_lateness(own, pool, **options)),
+            "pool": as_json(pooled),
+        }
+        if pool_confirmed:
+            profile["confirmed"] = as_json(
+                supplier_lateness(own_confirmed, pool_confirmed, **options)
+            )
+        result[supplier_id] = profile
+    return result
 
 
-def _days_late(expected: date, received: date) -> int:
-    return max((received - expected).days, 0)
+@transaction.atomic
+def refresh_profiles(*, today: datetime.date | None = None) -> int:
+    """Learn every supplier's lateness again and store what changed; returns how many changed.
+
+    One read of the history (the latest ``BACKORDERS_RELIABILITY_WINDOW`` deliveries of each
+    supplier in the last two years) and one update per supplier whose profile moved.
+    """
+    today = today or timezone.localdate()
+    Supplier = get_model("oscar_backorders", "Supplier")
+    plain, confirmed = _history(today=today)
+    current = dict(Supplier._default_manager.values_list("pk", "lateness_profile"))
+    changed = 0
+    for supplier_id, profile in profiles(plain, confirmed, list(current)).items():
+        if current.get(supplier_id) != profile:
+            Supplier._default_manager.filter(pk=supplier_id).update(lateness_profile=profile)
+            changed += 1
+    return changed
+
+
+__all__ = ["as_json", "from_json", "profile_lateness", "profiles", "refresh_profiles"]

@@ -33,27 +33,25 @@ def allocate_free_stock_task(stockrecord_ids: list[int], reason: str = "") -> in
 
 @shared_task(name="oscar_backorders.supply.tasks.nightly_full_recompute")
 def nightly_full_recompute() -> dict[str, Any]:
-    """Re-date every waiting line and report the drift (lines whose saved date was stale).
+    """Learn the suppliers' lateness again, then re-judge every waiting line's promise.
 
-    Drift is expected to be zero when every change went through the receivers; anything else
-    means stock or supply changed behind the plugin's back (e.g. ``QuerySet.update``), or the
-    calendar moved (an overdue purchase order is now expected a day later).
+    A promise is revised only when its chance of being kept fell below
+    ``BACKORDERS_PROMISE_REVISE_BELOW`` or it was missed (``docs/supply.md``); on a night when
+    nothing changed, nothing is revised and nobody is told. The report counts the revisions.
     """
     from oscar_backorders.estimates.service import recompute
+    from oscar_backorders.supply.reliability import refresh_profiles
 
+    profiles = refresh_profiles()
     changes = recompute(None, reason="nightly recompute")
     shifts = [(c.new_date - c.old_date).days for c in changes]
     report = {
-        "changed": len(changes),
+        "profiles_changed": profiles,
+        "revised": len(changes),
         "stockrecords": len({c.stockrecord_id for c in changes}),
-        "later": sum(1 for s in shifts if s > 0),
-        "earlier": sum(1 for s in shifts if s < 0),
         "max_shift_days": max((abs(s) for s in shifts), default=0),
     }
-    if changes:
-        logger.warning("Nightly recompute found estimate drift: %s", report)
-    else:
-        logger.info("Nightly recompute: no drift")
+    logger.info("Nightly recompute: %s", report)
     return report
 
 

@@ -16,12 +16,13 @@ from oscar_backorders import services
 from oscar_backorders.exports import spreadsheet_safe
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
-from tests.supply_factories import SupplierFactory
+from tests.supply_factories import PurchaseOrderFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
 
 BackorderLine = get_model("oscar_backorders", "BackorderLine")
 SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
+PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
 REPORTS = "admin:oscar_backorders_backorderline_reports"
 CSV = "admin:oscar_backorders_backorderline_report_csv"
 
@@ -73,6 +74,7 @@ def test_reports_page_draws_charts_and_tables_when_there_is_history(merchant, hi
         "Promise accuracy by product",
         "Promise accuracy by partner",
         "Promise accuracy by supplier",
+        "Promise calibration: kept as often as promised?",
         "Units shipped by the promised date, by supplier",
     ):
         assert title in page
@@ -120,30 +122,81 @@ def test_promise_accuracy_csv_counts_late_units_by_product(merchant, history):
             "by the promised date",
             "late",
             "on time (%)",
+            "median days early (on-time units)",
             "average days late",
         ],
-        ["Kettle", "3", "2", "1", "66.7", "2.0"],
+        ["Kettle", "3", "2", "1", "66.7", "14.0", "2.0"],
     ]
 
 
-def test_promise_accuracy_csv_counts_late_units_by_preferred_supplier(merchant, history):
-    first, second, _third = history
-    kettle_record = first.stockrecord
-    SupplierStockRecord.objects.create(
-        supplier=SupplierFactory(name="Spare Co"), stockrecord=kettle_record
+def delivered(record, supplier, received_on, *, quantity=5):
+    """A purchase-order line of ``record`` from ``supplier``, fully received on ``received_on``."""
+    PurchaseOrderLine.objects.create(
+        purchase_order=PurchaseOrderFactory(supplier=supplier),
+        stockrecord=record,
+        quantity=quantity,
+        quantity_received=quantity,
+        status="received",
+        expected_date=received_on,
+        date_last_received=received_on,
     )
+
+
+def test_promise_accuracy_counts_units_under_the_supplier_that_delivered_them(
+    merchant, history, today
+):
+    kettle_record = history[0].stockrecord
     SupplierStockRecord.objects.create(
-        supplier=SupplierFactory(name="Kettle Works"), stockrecord=kettle_record, is_preferred=True
+        supplier=SupplierFactory(name="Preferred Co"), stockrecord=kettle_record, is_preferred=True
     )
+    delivered(kettle_record, SupplierFactory(name="Kettle Works"), today)
+    # received before the lines were backordered: it did not fill them
+    delivered(kettle_record, SupplierFactory(name="Old Stock Ltd"), today - dt.timedelta(days=9))
     rows = read_csv(merchant.get(reverse(CSV, args=["accuracy_by_supplier"])))
     assert rows[0][0] == "supplier"
-    # counted once, under the preferred supplier, however many suppliers the record has
-    assert rows[1:] == [["Kettle Works", "3", "2", "1", "66.7", "2.0"]]
+    assert rows[1:] == [["Kettle Works", "3", "2", "1", "66.7", "14.0", "2.0"]]
 
 
-def test_promise_accuracy_by_supplier_names_units_without_a_supplier(merchant, history):
+def test_promise_accuracy_does_not_guess_between_suppliers_that_both_delivered(
+    merchant, history, today
+):
+    kettle_record = history[0].stockrecord
+    delivered(kettle_record, SupplierFactory(name="Kettle Works"), today)
+    delivered(kettle_record, SupplierFactory(name="Spare Co"), today)
     rows = read_csv(merchant.get(reverse(CSV, args=["accuracy_by_supplier"])))
-    assert rows[1:] == [["No supplier", "3", "2", "1", "66.7", "2.0"]]
+    assert [row[:2] for row in rows[1:]] == [["Several suppliers", "3"]]
+
+
+def test_promise_accuracy_names_units_no_purchase_order_delivered(merchant, history):
+    SupplierStockRecord.objects.create(
+        supplier=SupplierFactory(name="Kettle Works"), stockrecord=history[0].stockrecord
+    )
+    rows = read_csv(merchant.get(reverse(CSV, args=["accuracy_by_supplier"])))
+    assert rows[1:] == [["No delivery recorded", "3", "2", "1", "66.7", "14.0", "2.0"]]
+
+
+def test_calibration_csv_compares_promises_kept_with_the_confidence_they_were_made_with(
+    merchant, history
+):
+    first, second, _third = history
+    BackorderLine.objects.filter(pk__in=[first.pk, second.pk]).update(promise_confidence=0.95)
+    rows = read_csv(merchant.get(reverse(CSV, args=["calibration"])))
+    assert rows == [
+        [
+            "promised with confidence (%)",
+            "units shipped",
+            "by the promised date",
+            "on time (%)",
+            "on time minus confidence (points)",
+        ],
+        ["95.0", "3", "2", "66.7", "-28.3"],  # a negative figure stays a number
+    ]
+    BackorderLine.objects.filter(pk=second.pk).update(promise_confidence=None)
+    rows = read_csv(merchant.get(reverse(CSV, args=["calibration"])))
+    assert rows[1:] == [
+        ["95.0", "2", "2", "100.0", "5.0"],
+        ["before promises had a confidence", "1", "0", "0.0", ""],
+    ]
 
 
 def test_value_waiting_and_aging_csv_count_only_open_units(merchant, history):
@@ -230,8 +283,14 @@ def test_report_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_written_a
     history[0].line.__class__.objects.filter(product=kettle).update(title=title)
     rows = read_csv(merchant.get(reverse(CSV, args=["accuracy_by_product"])))
     assert rows[1][0] == "'" + title
-    assert rows[1][1:] == ["3", "2", "1", "66.7", "2.0"]  # figures stay numbers
+    assert rows[1][1:] == ["3", "2", "1", "66.7", "14.0", "2.0"]  # figures stay numbers
 
 
 def test_report_csv_keeps_negative_numbers_numeric():
     assert [spreadsheet_safe(v) for v in (-3, 0, "Kettle", None)] == [-3, 0, "Kettle", None]
+
+
+def test_supplier_names_a_spreadsheet_would_run_are_exported_as_text(merchant, history, today):
+    delivered(history[0].stockrecord, SupplierFactory(name="=1+1"), today)
+    rows = read_csv(merchant.get(reverse(CSV, args=["accuracy_by_supplier"])))
+    assert rows[1][0] == "'=1+1"

@@ -53,7 +53,7 @@ def test_estimates_follow_the_priority_order(two_waiting, settings):
     recompute([record.pk], reason="test")
     first.refresh_from_db()
     second.refresh_from_db()
-    assert (second.estimated_date, first.estimated_date) == (
+    assert (second.likely_date, first.likely_date) == (
         dt.date(2026, 11, 30),
         dt.date(2026, 12, 8),
     )
@@ -82,7 +82,7 @@ def test_unknown_priority_order_setting_names_the_setting(settings, today, db):
         get_priority_order()
 
 
-def test_merchant_priority_change_redates_the_queue_after_commit(
+def test_merchant_priority_change_moves_likely_dates_and_keeps_promises_that_still_hold(
     two_waiting, django_capture_on_commit_callbacks
 ):
     from oscar_backorders import services
@@ -94,8 +94,10 @@ def test_merchant_priority_change_redates_the_queue_after_commit(
         services.set_priority(second.pk, 10, reason="VIP")
     first.refresh_from_db()
     second.refresh_from_db()
-    assert (second.estimated_date, first.estimated_date) == (
+    assert (second.likely_date, first.likely_date) == (
         dt.date(2026, 11, 30),
         dt.date(2026, 12, 8),
     )
-    assert first.events.filter(kind="estimate_changed", reason="priority changed").exists()
+    # The first customer was promised the lead time (8 Dec), which still holds: not told.
+    assert (first.estimated_date, first.miss_risk) == (dt.date(2026, 12, 8), 0.0)
+    assert not first.events.filter(kind="estimate_changed").exists()

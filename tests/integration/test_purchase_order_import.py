@@ -98,3 +98,48 @@ def test_import_of_bytes_with_a_byte_order_mark_works(catalogue):
     data = ("\ufeff" + HEADER + "PO-1,acme,MUG-RED,2,2026-12-10\n").encode()
     assert import_purchase_orders(data, dry_run=False).is_valid
     assert written() == (1, 1)
+
+
+WITH_CONFIRMED = "reference,supplier,sku,quantity,expected_date,confirmed_date\n"
+
+
+def test_a_file_with_confirmed_dates_imports_them_as_supplier_confirmations(catalogue, today):
+    report = import_purchase_orders(
+        WITH_CONFIRMED
+        + "PO-1,acme,MUG-RED,24,2026-12-10,2026-12-08\n"
+        + "PO-1,acme,MUG-BLUE,6,2026-12-11,\n",
+        dry_run=False,
+    )
+    assert report.is_valid
+    red, blue = PurchaseOrderLine.objects.order_by("stockrecord__partner_sku").reverse()
+    assert (red.confirmed_date, red.first_confirmed_date) == (dt.date(2026, 12, 8),) * 2
+    assert red.date_confirmed is not None
+    assert red.first_expected_date == dt.date(2026, 12, 10)
+    assert (blue.confirmed_date, blue.first_confirmed_date, blue.date_confirmed) == (None,) * 3
+
+
+def test_a_file_without_the_confirmed_column_leaves_lines_unconfirmed(catalogue):
+    import_purchase_orders(HEADER + "PO-1,acme,MUG-RED,24,2026-12-10\n", dry_run=False)
+    line = PurchaseOrderLine.objects.get()
+    assert (line.confirmed_date, line.first_expected_date) == (None, dt.date(2026, 12, 10))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("08/12/2026", "the confirmed date '08/12/2026' is not a date (YYYY-MM-DD)"),
+        ("2026-11-23", "the confirmed date 2026-11-23 is in the past"),
+    ],
+)
+def test_a_bad_confirmed_date_refuses_the_whole_file_and_nothing_is_written(
+    catalogue, value, message
+):
+    with pytest.raises(PurchaseOrderImportRefused, match="nothing was imported") as excinfo:
+        import_purchase_orders(
+            WITH_CONFIRMED
+            + "PO-1,acme,MUG-BLUE,5,2026-12-10,2026-12-09\n"
+            + f"PO-1,acme,MUG-RED,2,2026-12-10,{value}\n",
+            dry_run=False,
+        )
+    assert f"line 3: {message}" in str(excinfo.value)
+    assert written() == (0, 0)

@@ -9,6 +9,7 @@ from oscar_backorders.allocation import allocate_free_stock
 from oscar_backorders.estimates.service import recompute
 from oscar_backorders.exceptions import InvalidBackorderQuantity
 from oscar_backorders.supply.receiving import ReceiptRefused, cancel_line, receive_line
+from oscar_backorders.supply.reliability import refresh_profiles
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
 from tests.supply_factories import SupplierFactory, inbound
@@ -77,8 +78,8 @@ def test_partial_receipt_leaves_the_line_open_and_fills_partially(queue):
     po_line.refresh_from_db()
     assert (po_line.quantity_received, po_line.status) == (3, "partial")
     assert [s[:2] for s in state([a, b, c])] == [(2, "allocated"), (1, "waiting"), (0, "waiting")]
-    # The rest of the line still dates the waiting lines.
-    assert [s[2] for s in state([b, c])] == [dt.date(2026, 12, 1)] * 2
+    # The rest of the line makes their most likely date its own; their promise stands.
+    assert [(x.likely_date, x.estimated_date) for x in (b, c)] == [(dt.date(2026, 12, 1), LEAD)] * 2
 
 
 @pytest.mark.parametrize("quantity", [11, 0, -1])
@@ -105,7 +106,7 @@ def test_receiving_a_cancelled_line_is_refused(queue):
         receive_line(po_line.pk, 1)
 
 
-def test_new_purchase_order_moves_estimates_earlier_and_late_delivery_moves_them_back(
+def test_new_purchase_order_moves_the_likely_date_not_the_promise_and_a_slip_revises_it_once(
     queue, django_capture_on_commit_callbacks
 ):
     record, (a, b, c) = queue
@@ -118,26 +119,27 @@ def test_new_purchase_order_moves_estimates_earlier_and_late_delivery_moves_them
     try:
         with django_capture_on_commit_callbacks(execute=True):
             po_line = inbound(record, 4, dt.date(2026, 12, 1))
-        assert [s[2] for s in state([a, b, c])] == [dt.date(2026, 12, 1), LEAD, LEAD]
-        assert received == [(a.pk, LEAD, dt.date(2026, 12, 1))]
-        # The supplier says the delivery will be late.
+        # Good news is the merchant's to see: the customer's promise stands and nobody is told.
+        assert [s[2] for s in state([a, b, c])] == [LEAD, LEAD, LEAD]
+        assert a.likely_date == dt.date(2026, 12, 1)
+        assert received == []
+        # The supplier says the delivery will be late: every promise would be missed.
         with django_capture_on_commit_callbacks(execute=True):
             po_line.expected_date = dt.date(2026, 12, 18)
+            po_line.save()
+        # Saving it again with nothing new revises nothing.
+        with django_capture_on_commit_callbacks(execute=True):
             po_line.save()
     finally:
         signals.estimate_changed.disconnect(dispatch_uid="supply-test")
     late = dt.date(2026, 12, 18)
     assert [s[2] for s in state([a, b, c])] == [late, late, late]
     event = a.events.filter(kind="estimate_changed").order_by("pk").last()
-    assert (event.old_date, event.new_date) == (dt.date(2026, 12, 1), late)
+    assert (event.old_date, event.new_date) == (LEAD, late)
     assert po_line.purchase_order.reference in event.reason
-    assert received[1:] == [
-        (a.pk, dt.date(2026, 12, 1), late),
-        (b.pk, LEAD, late),
-        (c.pk, LEAD, late),
-    ]
+    assert received == [(a.pk, LEAD, late), (b.pk, LEAD, late), (c.pk, LEAD, late)]
     a.refresh_from_db()
-    assert a.estimate_source == "inbound"
+    assert (a.estimate_source, a.miss_risk) == ("inbound", 0.0)
 
 
 def test_merchant_date_is_kept_by_recompute(queue):
@@ -238,6 +240,7 @@ def test_unreliable_supplier_widens_the_product_page_date(strategy, today):
         PurchaseOrderLine.objects.filter(pk=past.pk).update(
             status="received", quantity_received=1, date_last_received=dt.date(2026, 10, 5)
         )
+    refresh_profiles()
     inbound(record, 5, dt.date(2026, 11, 30), supplier=supplier)
     info = strategy.fetch_for_product(product)
     assert info.availability.dispatch_date == dt.date(2026, 12, 4)

@@ -12,6 +12,7 @@ from tests.supply_factories import inbound
 pytestmark = pytest.mark.django_db
 
 BackorderLine = get_model("oscar_backorders", "BackorderLine")
+PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
 
 
 @pytest.fixture
@@ -21,25 +22,30 @@ def waiting(strategy, today):
     return product.stockrecords.get(), line
 
 
-def test_nightly_recompute_reports_drift_when_supply_changed_behind_its_back(waiting):
+def test_nightly_recompute_revises_a_promise_supply_broke_behind_its_back_once(waiting):
     record, line = waiting
-    po_line = inbound(record, 10, dt.date(2026, 12, 1))  # no on_commit here: estimate is stale
+    po_line = inbound(record, 10, dt.date(2026, 12, 1))  # no on_commit here: nothing re-judged
+    # Better supply does not move the promise (8 Dec): only the most likely date.
+    assert tasks.nightly_full_recompute.delay().get()["revised"] == 0
+    line.refresh_from_db()
+    assert (line.estimated_date, line.likely_date) == (dt.date(2026, 12, 8), dt.date(2026, 12, 1))
+    PurchaseOrderLine.objects.filter(pk=po_line.pk).update(expected_date=dt.date(2026, 12, 20))
     assert tasks.nightly_full_recompute.delay().get() == {
-        "changed": 1,
+        "profiles_changed": 0,
+        "revised": 1,
         "stockrecords": 1,
-        "later": 0,
-        "earlier": 1,
-        "max_shift_days": 7,
+        "max_shift_days": 13,
     }
     line.refresh_from_db()
-    assert line.estimated_date == po_line.expected_date
-    # Idempotent: a second run finds nothing to change.
-    assert tasks.nightly_full_recompute.delay().get()["changed"] == 0
+    assert line.estimated_date == dt.date(2026, 12, 21)  # arrives the 20th, a Sunday
+    # Idempotent: a second run revises nothing.
+    assert tasks.nightly_full_recompute.delay().get()["revised"] == 0
 
 
 def test_recompute_task_takes_ids_and_is_idempotent(waiting):
     record, _line = waiting
-    inbound(record, 10, dt.date(2026, 12, 1))
+    po_line = inbound(record, 10, dt.date(2026, 12, 1))
+    PurchaseOrderLine.objects.filter(pk=po_line.pk).update(expected_date=dt.date(2026, 12, 18))
     assert tasks.recompute_estimates_task.delay([record.pk], "test").get() == 1
     assert tasks.recompute_estimates_task.delay([record.pk], "test").get() == 0
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from oscar_backorders.allocation import free_units, plan_allocation
 from oscar_backorders.estimates import engine
 from oscar_backorders.estimates.engine import Calendar, Demand, Inbound, StockInput
+from oscar_backorders.estimates.lateness import ON_TIME, Lateness
 from oscar_backorders.priorities import (
     Chain,
     Fifo,
@@ -65,18 +66,18 @@ def test_handling_days_and_weekends_move_dates_when_stock_arrives_on_friday():
     assert plan_one(stock, calendar).lines[0].day == dt.date(2026, 11, 30)  # Monday
 
 
-def test_supplier_delay_widens_the_date_when_the_supplier_is_often_late():
+def test_supplier_lateness_widens_the_date_when_the_supplier_is_always_late():
     stock = StockInput(
         1,
         free_units=0,
         lead_time_days=30,
-        inbound=[Inbound(dt.date(2026, 12, 1), 5, delay_days=3)],
+        inbound=[Inbound(dt.date(2026, 12, 1), 5, Lateness(3, (1.0,)))],
         demand=[Demand(1, 1)],
     )
     assert plan_one(stock).lines[0].day == dt.date(2026, 12, 4)
 
 
-def test_overdue_purchase_order_is_expected_today_not_in_the_past():
+def test_overdue_purchase_order_from_a_supplier_never_late_is_expected_today():
     stock = StockInput(
         1,
         free_units=0,
@@ -118,7 +119,9 @@ inbounds = st.lists(
         Inbound,
         arrives=days,
         quantity=st.integers(0, 20),
-        delay_days=st.integers(0, 5),
+        lateness=st.sampled_from(
+            [ON_TIME, Lateness(0, (0.5, 0.3, 0.2)), Lateness(-1, (0.1, 0.6, 0, 0, 0.2, 0.1))]
+        ),
     ),
     max_size=6,
 )

@@ -1,6 +1,5 @@
 import pytest
 
-from oscar_backorders.supply.reliability import delay_days
 from oscar_backorders.supply.reorder import advise
 
 
@@ -64,19 +63,3 @@ def test_fallback_lead_time_is_used_without_delivery_history():
 def test_service_level_outside_range_is_refused(level):
     with pytest.raises(ValueError, match="service level"):
         advice(service_level=level)
-
-
-@pytest.mark.parametrize(
-    ("lateness", "expected"),
-    [
-        ([], 0),
-        ([10, 10], 0),  # fewer than 3 deliveries: not judged
-        ([0, 0, 0], 0),
-        ([0, 0, 3], 1),  # mean 1
-        ([4, 4, 5], 5),  # mean 4.33, rounded up
-        ([100, 100, 100], 30),  # capped
-        ([-5, 0, 3], 1),  # early deliveries count as on time
-    ],
-)
-def test_supplier_delay_is_mean_lateness_rounded_up_and_capped(lateness, expected):
-    assert delay_days(lateness, min_deliveries=3, max_delay=30) == expected

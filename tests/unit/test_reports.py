@@ -150,6 +150,7 @@ def test_promise_accuracy_counts_units_shipped_by_the_promise_and_average_latene
             "on_time": 4,
             "late": 0,
             "accuracy": 100.0,
+            "median_days_early": 9.0,
             "average_days_late": None,
         },
         {
@@ -158,6 +159,7 @@ def test_promise_accuracy_counts_units_shipped_by_the_promise_and_average_latene
             "on_time": 2,
             "late": 2,
             "accuracy": 50.0,
+            "median_days_early": 0.0,
             "average_days_late": 2.0,
         },
     ]
@@ -172,19 +174,19 @@ def test_promise_accuracy_refuses_an_unknown_grouping():
         promise_accuracy([], by="warehouse")
 
 
-def test_promise_accuracy_groups_by_supplier_when_asked_and_names_units_without_one():
+def test_promise_accuracy_groups_by_supplier_when_asked_and_names_units_without_a_delivery():
     promised = D(2026, 11, 10)
     shipments = [
         ShipmentFact("Kettle", "Acme", promised, D(2026, 11, 10), 2, "Kettle Works"),
         ShipmentFact("Toaster", "Acme", promised, D(2026, 11, 14), 2, "Kettle Works"),  # 4 late
         ShipmentFact("Apron", "Bolt", promised, D(2026, 11, 12), 3, "Linen & Co"),  # 2 late
-        ShipmentFact("Mug", "Bolt", promised, D(2026, 11, 9), 1),  # no supplier, on time
+        ShipmentFact("Mug", "Bolt", promised, D(2026, 11, 9), 1),  # no delivery, on time
     ]
     rows = promise_accuracy(shipments, by="supplier")
     assert [(r["supplier"], r["shipped"], r["on_time"], r["late"]) for r in rows] == [
         ("Kettle Works", 4, 2, 2),
         ("Linen & Co", 3, 0, 3),
-        ("No supplier", 1, 1, 0),
+        ("No delivery recorded", 1, 1, 0),
     ]
     assert [(r["accuracy"], r["average_days_late"]) for r in rows] == [
         (50.0, 4.0),
