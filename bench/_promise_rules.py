@@ -10,7 +10,6 @@ customer is told of.
 from __future__ import annotations
 
 import bisect
-import importlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
@@ -18,6 +17,10 @@ from typing import Any, Protocol
 
 from bench import _legacy_engine as legacy
 from bench._promise_world import START, History, PurchaseOrder, SkuYear, World
+from oscar_backorders.estimates import engine
+from oscar_backorders.estimates.lateness import Lateness
+from oscar_backorders.estimates.lateness import supplier_lateness as learn_lateness
+from oscar_backorders.estimates.promises import revised_promise
 
 #: BACKORDERS_RELIABILITY_WINDOW: each supplier's latest received lines (the pool is theirs).
 WINDOW = 50
@@ -114,16 +117,22 @@ class OldProduct:
 
 
 class NewProduct:
-    """The product's confidence promises: ``engine.plan`` at ``confidence``, ``revised_promise``."""
+    """The product's confidence promises, fed as ``estimates.service`` feeds the engine.
 
-    def __init__(self, *, confidence: float, api: Any) -> None:
+    Checkout (``SupplyEstimator``): the waiting units are one block and the new line's units
+    are ``next_quantity``. Nightly (``recompute``): each waiting line with its order date as
+    ``anchor`` and its current promise; ``revised_promise`` decides, and every revision is told.
+    """
+
+    def __init__(self, *, confidence: float) -> None:
         self.confidence = confidence
-        self.api = api
         self._promises: dict[int, date] = {}
-        self._anchors: dict[int, date] = {}
+        self._ordered: dict[int, date] = {}
 
-    def _plan(self, day: Day, next_quantity: int) -> Any:
-        engine, lateness = self.api.engine, supplier_lateness(self.api, day)
+    def _plan(
+        self, day: Day, demand: tuple[engine.Demand, ...], next_quantity: int = 1
+    ) -> engine.StockPlan:
+        lateness = supplier_lateness(day)
         stock = engine.StockInput(
             day.year.sku,
             free_units=0,
@@ -132,79 +141,62 @@ class NewProduct:
                 engine.Inbound(po.expected_on(day.known_on), po.quantity, lateness, po.base)
                 for po in day.inbound
             ),
-            demand=tuple(
-                engine.Demand(line_id, units, self._anchors[line_id], self._promises[line_id])
-                for line_id, units in day.waiting
-            ),
+            demand=demand,
             lead_lateness=lateness,
             next_quantity=next_quantity,
         )
         calendar = engine.Calendar(handling_days=day.days.handling_days)
-        return engine.plan([stock], today=day.today, calendar=calendar, confidence=self.confidence)[
-            day.year.sku
-        ]
+        plans = engine.plan([stock], today=day.today, calendar=calendar, confidence=self.confidence)
+        return plans[day.year.sku]
 
     def checkout(self, day: Day, line_id: int, units: int) -> date:
-        found = self._plan(day, units).next_unit.day
-        self._promises[line_id], self._anchors[line_id] = found, day.today
+        waiting = sum(quantity for _, quantity in day.waiting)
+        demand = (engine.Demand(0, waiting),) if waiting else ()
+        found = self._plan(day, demand, units).next_unit.day
+        self._promises[line_id], self._ordered[line_id] = found, day.today
         return found
 
     def nightly(self, day: Day) -> list[int]:
+        demand = tuple(
+            engine.Demand(pk, units, self._ordered[pk], self._promises[pk])
+            for pk, units in day.waiting
+        )
         told = []
-        for estimate in self._plan(day, 1).lines:
-            new = self.api.revised_promise(
+        for estimate in self._plan(day, demand).lines:
+            new = revised_promise(
                 current=self._promises[estimate.line_id], estimate=estimate, today=day.today
             )
             if new is not None:
                 told.append(estimate.line_id)
-                self._promises[estimate.line_id], self._anchors[estimate.line_id] = new, day.today
+                self._promises[estimate.line_id] = new
         return told
 
     def promise(self, line_id: int) -> date:
         return self._promises[line_id]
 
 
-def supplier_lateness(api: Any, day: Day) -> Any:
-    """The supplier's lateness from what was received by ``day.known_on`` (cached per history)."""
+def supplier_lateness(day: Day) -> Lateness:
+    """The supplier's lateness from what was received by ``day.known_on`` (cached per history),
+    as ``supply.reliability.profiles`` learns it: its latest deliveries, everyone's as the pool."""
     history, supplier_id = day.history, day.year.supplier_id
     key = (supplier_id, *history.version(supplier_id, day.known_on))
     cache = history.cache
     if key not in cache:
-        cache[key] = api.supplier_lateness(
-            history.own(supplier_id, day.known_on, WINDOW),
-            history.pool(day.known_on, WINDOW),
+        cache[key] = learn_lateness(
+            history.own(supplier_id, day.known_on, WINDOW), history.pool(day.known_on, WINDOW)
         )
     return cache[key]
 
 
-class NewApi:
-    """The product's new pure API, or ``None`` where this checkout does not have it yet."""
-
-    def __init__(self) -> None:
-        lateness = importlib.import_module("oscar_backorders.estimates.lateness")
-        promises = importlib.import_module("oscar_backorders.estimates.promises")
-        self.engine = importlib.import_module("oscar_backorders.estimates.engine")
-        self.supplier_lateness = lateness.supplier_lateness
-        self.revised_promise = promises.revised_promise
-
-    @staticmethod
-    def load() -> NewApi | None:
-        try:
-            return NewApi()
-        except ImportError:
-            return None
-
-
-def rules(api: NewApi | None, confidences: tuple[float, ...]) -> dict[str, Any]:
+def rules(confidences: tuple[float, ...]) -> dict[str, Any]:
     """Row label → factory of a fresh rule (one per SKU replay)."""
     found: dict[str, Any] = {
         "static lead time": StaticLeadTime,
         "plain ATP": partial(OldProduct, reliability=False),
         "current rule": partial(OldProduct, reliability=True),
     }
-    if api is not None:
-        for c in confidences:
-            found[f"new rule, c = {c:.2f}"] = partial(NewProduct, confidence=c, api=api)
+    for c in confidences:
+        found[f"new rule, c = {c:.2f}"] = partial(NewProduct, confidence=c)
     return found
 
 
@@ -217,24 +209,29 @@ class Outcome:
     final: int  # the last promise the customer was told
     revisions: int
     quiet_revisions: int  # told on nights when nothing happened to the SKU
-    situation: str  # at checkout, of the purchase order its last unit came with (SITUATIONS)
+    situation: str  # at checkout, of the purchase order expected to bring its last unit
 
 
 SITUATIONS = (
-    "on schedule",  # open, not overdue, never slipped
-    "overdue",  # open, its expected date on file already past
-    "slipped",  # open, its expected date moved later by the merchant
-    "not placed yet",  # beyond every open purchase order
+    "on schedule",  # not yet due, never slipped
+    "overdue",  # its expected date on file already past
+    "slipped",  # its expected date moved later by the merchant
+    "none: beyond all of them",  # the line waits for a purchase order not placed yet
 )
 
 
-def _situation(line: Any, arriving: dict[date, list[PurchaseOrder]], today: date) -> str:
-    po = min(arriving[line.served[-1]], key=lambda po: po.created)
-    if po.created >= today:
-        return SITUATIONS[3]
-    if po.expected_on(today) < today:
-        return SITUATIONS[1]
-    return SITUATIONS[2] if po.slip_on is not None and po.slip_on <= today else SITUATIONS[0]
+def _situation(day: Day, units: int) -> str:
+    """The open purchase order expected to bring the line's last unit, as the shop sees it at
+    checkout: open orders taken by expected date, the waiting units served first."""
+    needed = sum(quantity for _, quantity in day.waiting) + units
+    for po in sorted(day.inbound, key=lambda po: (po.expected_on(day.known_on), po.po_id)):
+        needed -= po.quantity
+        if needed <= 0:
+            if po.expected_on(day.known_on) < day.today:
+                return SITUATIONS[1]
+            slipped = po.slip_on is not None and po.slip_on <= day.known_on
+            return SITUATIONS[2] if slipped else SITUATIONS[0]
+    return SITUATIONS[3]
 
 
 def replay(world: World, sku: int, factories: dict[str, Any]) -> dict[str, list[Outcome]]:
@@ -247,9 +244,6 @@ def replay(world: World, sku: int, factories: dict[str, Any]) -> dict[str, list[
     quiet = {label: dict.fromkeys(range(1, len(year.lines) + 1), 0) for label in runs}
     checkout: dict[str, dict[int, date]] = {label: {} for label in runs}
     lines, pos = year.lines, sorted(year.pos, key=lambda po: (po.created, po.po_id))
-    arriving: dict[date, list[PurchaseOrder]] = {}
-    for po in pos:
-        arriving.setdefault(po.arrives, []).append(po)
     situations: dict[int, str] = {}
     head = next_line = next_po = 0
     inbound: list[PurchaseOrder] = []
@@ -273,7 +267,7 @@ def replay(world: World, sku: int, factories: dict[str, Any]) -> dict[str, list[
             for label, rule in runs.items():
                 checkout[label][line.line_id] = rule.checkout(day, line.line_id, line.quantity)
             if line.measured:
-                situations[line.line_id] = _situation(line, arriving, today)
+                situations[line.line_id] = _situation(day, line.quantity)
             next_line += 1
         while next_po < len(pos) and pos[next_po].created == today:
             inbound.append(pos[next_po])
