@@ -138,7 +138,7 @@ class NewProduct:
             free_units=0,
             lead_time_days=day.year.lead_time_days,
             inbound=tuple(
-                engine.Inbound(po.expected_on(day.known_on), po.quantity, lateness, po.base)
+                engine.Inbound(po.expected_on(day.known_on), po.quantity, lateness)
                 for po in day.inbound
             ),
             demand=demand,

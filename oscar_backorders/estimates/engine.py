@@ -7,9 +7,9 @@ the same engine for the date the next units ordered now would get.
 The rule, per stock record (``docs/supply.md``, "Promises"):
 
 1. Supply is the free stock now, then every open purchase-order line. A line arrives on the day
-   it was first expected (or first confirmed) plus its supplier's lateness
-   (:mod:`~oscar_backorders.estimates.lateness`), given that it has not arrived yet and not
-   before the day now expected. Lines arrive independently of each other.
+   it is due now (expected, slipped, or confirmed by the supplier) plus its supplier's lateness
+   (:mod:`~oscar_backorders.estimates.lateness`), given that it has not arrived yet. Lines
+   arrive independently of each other.
 2. Demand is the waiting units in priority order. The ``k``-th unit ships when the supply
    arrived covers ``k`` units (stock is served in priority order as it arrives), plus the
    handling days (business days): ``P(T_k <= t) = P(free + units arrived by t >= k)``, the sum
@@ -45,16 +45,16 @@ _EPSILON = 1e-9
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """An open purchase-order line: units outstanding, the day now expected, how late it runs.
+    """An open purchase-order line: units outstanding, the day they are due now (expected,
+    slipped, or confirmed by the supplier), and how late deliveries like it run.
 
-    ``base`` is the day ``lateness`` is measured from (first expected, or first confirmed);
-    ``None``: ``arrives``.
+    Lateness is learnt against the day a line was *first* expected (``supply.reliability``), but
+    applied to the day it is due now: a slip or a confirmation is the supplier's newer word.
     """
 
     arrives: date
     quantity: int
     lateness: Lateness = ON_TIME
-    base: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,18 +178,10 @@ class _Arrival:
         return found
 
 
-def _arrival(
-    quantity: int, base: date, expected: date, lateness: Lateness, today: date
-) -> _Arrival:
-    """Arrival offsets of units first due ``base``, due now ``expected``, late as ``lateness``.
-
-    Not arrived yet: not before today; slipped (``expected`` later than ``base``): not before
-    ``expected``. A date moved earlier is the supplier's new word: lateness counts from it.
-    """
-    base = min(base, expected)
-    shift = (base - today).days
-    at_least = max((expected - base).days if expected > base else lateness.low, -shift)
-    given = lateness.at_least(at_least)
+def _arrival(quantity: int, due: date, lateness: Lateness, today: date) -> _Arrival:
+    """Arrival offsets of units due ``due``, late as ``lateness``, not arrived before today."""
+    shift = (due - today).days
+    given = lateness.at_least(-shift)
     return _Arrival(quantity, shift + given.low, given.cumulative)
 
 
@@ -285,13 +277,7 @@ def plan_stock(stock: StockInput, *, today: date, days: _Days, confidence: float
     """Date every waiting line of one stock record, and the next units ordered now."""
     floor = days.add(stock.not_before, 0) if stock.not_before and stock.not_before > today else None
     arrivals = [
-        _arrival(
-            inbound.quantity,
-            inbound.base or inbound.arrives,
-            inbound.arrives,
-            inbound.lateness,
-            today,
-        )
+        _arrival(inbound.quantity, inbound.arrives, inbound.lateness, today)
         for inbound in stock.inbound
         if inbound.quantity > 0
     ]
@@ -308,7 +294,7 @@ def plan_stock(stock: StockInput, *, today: date, days: _Days, confidence: float
         found = leads.get(anchor)
         if found is None:
             due = days.add(anchor, stock.lead_time_days)
-            found = leads[anchor] = _arrival(1, due, due, stock.lead_lateness, today)
+            found = leads[anchor] = _arrival(1, due, stock.lead_lateness, today)
         return found
 
     latest: list[date] = [today, today]  # promise and likely of the line ahead

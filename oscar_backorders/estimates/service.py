@@ -21,23 +21,23 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from oscar_backorders import signals
-from oscar_backorders.abstract_models import BackorderEventKind, EstimateSource, PolicyMode
+from oscar_backorders.abstract_models import EstimateSource, PolicyMode
 from oscar_backorders.app_settings import backorder_settings
-from oscar_backorders.bulk import insert_rows
 from oscar_backorders.estimates import engine
 from oscar_backorders.estimates.base import Estimate, StockSnapshot
-from oscar_backorders.estimates.promises import revised_promise
+from oscar_backorders.estimates.promises import has_news, revised_promise
+from oscar_backorders.estimates.saving import EstimateChange, RiskUpdate, save_changes, save_risks
 from oscar_backorders.estimates.shop_calendar import shop_calendar
 from oscar_backorders.estimates.supply_data import Supply, load_supply
 from oscar_backorders.policy import PolicyCache, ResolvedPolicy
@@ -46,15 +46,6 @@ from oscar_backorders.priorities import WaitingLine, in_priority_order, load_wai
 logger = logging.getLogger(__name__)
 
 _BATCH = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class EstimateChange:
-    backorder_line_id: int
-    stockrecord_id: int
-    old_date: date
-    new_date: date
-    source: str
 
 
 def engine_calendar() -> engine.Calendar:
@@ -78,13 +69,6 @@ class Current:
     source: str
     likely: date | None
     risk: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class RiskUpdate:
-    backorder_line_id: int
-    likely: date
-    risk: float
 
 
 def confidence() -> float:
@@ -183,12 +167,18 @@ def diff(
     *,
     today: date,
     revise_below: float | None = None,
+    news: Callable[[int], bool] = lambda stockrecord_id: True,
 ) -> tuple[list[EstimateChange], list[RiskUpdate]]:
-    """Pure: the promises to revise (merchant dates excepted) and the merchant's views to update."""
+    """Pure: the promises to revise (merchant dates excepted) and the merchant's views to update.
+
+    ``news(stockrecord_id)``: whether something happened to the stock record (see
+    :func:`~.promises.revised_promise`); without news only missed promises are revised.
+    """
     if revise_below is None:
         revise_below = float(backorder_settings.PROMISE_REVISE_BELOW)
     changes, updates = [], []
     for sr_id, stock_plan in plans.items():
+        fresh = news(sr_id)
         for estimate in stock_plan.lines:
             saved = current.get(estimate.line_id)
             if saved is None:
@@ -196,7 +186,11 @@ def diff(
             chance = estimate.chance
             if saved.source != EstimateSource.MERCHANT:
                 new = revised_promise(
-                    current=saved.promise, estimate=estimate, today=today, revise_below=revise_below
+                    current=saved.promise,
+                    estimate=estimate,
+                    today=today,
+                    revise_below=revise_below,
+                    news=fresh,
                 )
                 if new is not None:
                     changes.append(
@@ -210,110 +204,56 @@ def diff(
     return changes, updates
 
 
-def save_risks(updates: Sequence[RiskUpdate]) -> None:
-    """Write the merchant's views in bulk: one UPDATE per distinct (likely date, risk)."""
-    BackorderLine = get_model("oscar_backorders", "BackorderLine")
-    groups: dict[tuple[date, float], list[int]] = defaultdict(list)
-    for update in updates:
-        groups[(update.likely, update.risk)].append(update.backorder_line_id)
-    for (likely, risk), group in groups.items():
-        for start in range(0, len(group), _BATCH):
-            BackorderLine._default_manager.filter(
-                pk__in=group[start : start + _BATCH], status="waiting"
-            ).update(likely_date=likely, miss_risk=risk)
-
-
-@transaction.atomic
-def save_changes(changes: Sequence[EstimateChange], *, reason: str) -> None:
-    """Write ``changes`` in bulk: dates, one event each, one signal each after commit.
-
-    Locks the lines in pk order and skips any that stopped waiting or that a merchant dated
-    meanwhile (the merchant's date wins).
-    """
-    if not changes:
-        return
-    BackorderLine = get_model("oscar_backorders", "BackorderLine")
-    BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
-    by_id = {change.backorder_line_id: change for change in changes}
-    now = timezone.now()
-    saved: list[tuple[Any, EstimateChange]] = []
-    ids = sorted(by_id)
-    for start in range(0, len(ids), _BATCH):
-        rows = list(
-            BackorderLine._default_manager.select_for_update()
-            .filter(pk__in=ids[start : start + _BATCH], status="waiting")
-            .exclude(estimate_source=EstimateSource.MERCHANT)
-            .order_by("pk")
-            .only("pk", "estimated_date", "estimate_source", "stockrecord_id", "date_updated")
-        )
-        for row in rows:
-            change = by_id[row.pk]
-            if row.estimated_date == change.new_date:
-                continue
-            change = EstimateChange(
-                row.pk, change.stockrecord_id, row.estimated_date, change.new_date, change.source
-            )
-            row.estimated_date = change.new_date
-            row.estimate_source = change.source
-            row.date_updated = now
-            saved.append((row, change))
-    # One UPDATE per distinct (date, source): few, whatever the number of lines (Django's
-    # bulk_update builds a CASE per row, which is slower by orders of magnitude).
-    groups: dict[tuple[date, str], list[int]] = defaultdict(list)
-    for row, change in saved:
-        groups[(change.new_date, change.source)].append(row.pk)
-    for (new_date, source), group in groups.items():
-        for start in range(0, len(group), _BATCH):
-            BackorderLine._default_manager.filter(pk__in=group[start : start + _BATCH]).update(
-                estimated_date=new_date, estimate_source=source, date_updated=now
-            )
-    insert_rows(
-        BackorderEvent,
-        ["backorder_line", "kind", "old_date", "new_date", "reason", "date_created"],
-        [
-            (
-                row.pk,
-                str(BackorderEventKind.ESTIMATE_CHANGED),
-                change.old_date,
-                change.new_date,
-                reason[:255],
-                now,
-            )
-            for row, change in saved
-        ],
-    )
-
-    def send() -> None:
-        for row, change in saved:
-            signals.estimate_changed.send(
-                sender=BackorderLine,
-                backorder_line=row,
-                old_date=change.old_date,
-                new_date=change.new_date,
-                reason=reason,
-            )
-
-    transaction.on_commit(send)
-
-
 def recompute(
-    stockrecord_ids: Iterable[int] | None = None, *, reason: str, today: date | None = None
+    stockrecord_ids: Iterable[int] | None = None,
+    *,
+    reason: str,
+    today: date | None = None,
+    nightly: bool = False,
 ) -> list[EstimateChange]:
     """Re-judge the waiting lines of ``stockrecord_ids`` (``None``: every stock record).
 
     Revises the promises the rule says to revise (returned), and updates the merchant's view of
-    the others. Stock records are independent, so recomputing the ones a change touched gives
-    the same result as a full recompute.
+    the others. A recompute is called because something changed, so every stock record has
+    news; the ``nightly`` one looks for news itself (a purchase order that missed its day).
+    Stock records are independent, so recomputing the ones a change touched gives the same
+    result as a full recompute.
     """
     today = today or timezone.localdate()
     plans, current = compute(stockrecord_ids, today=today)
-    changes, updates = diff(plans, current, today=today)
+    news: Callable[[int], bool] = lambda stockrecord_id: True  # noqa: E731
+    if nightly:
+        overdue = _missed_their_day(list(plans), today=today)
+        news = overdue.__contains__
+    changes, updates = diff(plans, current, today=today, news=news)
     with transaction.atomic():
         save_changes(changes, reason=reason)
         save_risks(updates)
     if changes:
         logger.info("Promises: %d line(s) revised (%s)", len(changes), reason)
     return changes
+
+
+def _missed_their_day(stockrecord_ids: list[int], *, today: date) -> set[int]:
+    """The stock records with an open purchase-order line due yesterday (one query)."""
+    from oscar_backorders.supply.abstract_models import INBOUND_STATUSES
+
+    if not stockrecord_ids:
+        return set()
+    PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
+    rows = (
+        PurchaseOrderLine._default_manager.filter(
+            status__in=INBOUND_STATUSES, stockrecord_id__in=stockrecord_ids
+        )
+        .exclude(purchase_order__status="cancelled")
+        .annotate(due=Coalesce("confirmed_date", "expected_date"))
+        .filter(due=today - timedelta(days=1))
+        .values_list("stockrecord_id", "due")
+    )
+    found: dict[int, list[date]] = defaultdict(list)
+    for sr_id, due in rows:
+        found[sr_id].append(due)
+    return {sr_id for sr_id, dues in found.items() if has_news(dues, today=today)}
 
 
 class SupplyEstimator:

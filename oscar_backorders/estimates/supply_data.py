@@ -75,9 +75,7 @@ def load_supply(stockrecord_ids: Iterable[int] | None) -> Supply:
             "stockrecord_id",
             "link_rank",
             "expected_date",
-            "first_expected_date",
             "confirmed_date",
-            "first_confirmed_date",
             "quantity",
             "quantity_received",
             "purchase_order__supplier__lateness_profile",
@@ -92,8 +90,6 @@ def load_supply(stockrecord_ids: Iterable[int] | None) -> Supply:
                 ),
                 d1=no_date,
                 d2=no_date,
-                d3=no_date,
-                d4=no_date,
                 n1=no_number,
                 n2=no_number,
             )
@@ -102,8 +98,6 @@ def load_supply(stockrecord_ids: Iterable[int] | None) -> Supply:
                 "link_rank",
                 "d1",
                 "d2",
-                "d3",
-                "d4",
                 "n1",
                 "n2",
                 "supplier__lateness_profile",
@@ -116,7 +110,7 @@ def load_supply(stockrecord_ids: Iterable[int] | None) -> Supply:
     preferred: dict[int, tuple[int, Lateness]] = {}
     pool: Lateness | None = None
     for row in rows:
-        sr_id, rank, expected, first, confirmed, first_confirmed, quantity, received, raw = row
+        sr_id, rank, expected, confirmed, quantity, received, raw = row
         profile = _profile(raw)
         pool = pool or _pool(profile)
         if rank >= 0:  # a supplier of the stock record: the preferred one, else the first
@@ -125,13 +119,10 @@ def load_supply(stockrecord_ids: Iterable[int] | None) -> Supply:
             continue
         if confirmed is not None:
             item = engine.Inbound(
-                confirmed,
-                quantity - received,
-                _lateness(profile, confirmed=True),
-                first_confirmed or confirmed,
+                confirmed, quantity - received, _lateness(profile, confirmed=True)
             )
         else:
-            item = engine.Inbound(expected, quantity - received, _lateness(profile), first)
+            item = engine.Inbound(expected, quantity - received, _lateness(profile))
         inbound[sr_id].append(item)
         leads.setdefault(sr_id, _lateness(profile))
     leads.update({sr_id: lateness for sr_id, (_rank, lateness) in preferred.items()})

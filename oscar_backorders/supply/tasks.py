@@ -35,15 +35,16 @@ def allocate_free_stock_task(stockrecord_ids: list[int], reason: str = "") -> in
 def nightly_full_recompute() -> dict[str, Any]:
     """Learn the suppliers' lateness again, then re-judge every waiting line's promise.
 
-    A promise is revised only when its chance of being kept fell below
-    ``BACKORDERS_PROMISE_REVISE_BELOW`` or it was missed (``docs/supply.md``); on a night when
-    nothing changed, nothing is revised and nobody is told. The report counts the revisions.
+    A promise is revised only when it was missed, or a purchase order it waits for missed its
+    day and its chance of being kept fell below ``BACKORDERS_PROMISE_REVISE_BELOW``
+    (``docs/supply.md``); on a night when nothing changed, nothing is revised and nobody is
+    told. The report counts the revisions.
     """
     from oscar_backorders.estimates.service import recompute
     from oscar_backorders.supply.reliability import refresh_profiles
 
     profiles = refresh_profiles()
-    changes = recompute(None, reason="nightly recompute")
+    changes = recompute(None, reason="nightly recompute", nightly=True)
     shifts = [(c.new_date - c.old_date).days for c in changes]
     report = {
         "profiles_changed": profiles,

@@ -160,7 +160,7 @@ def test_a_missed_promise_is_revised_to_a_future_date_by_the_same_rule():
 
 def test_a_promise_whose_chance_falls_below_the_threshold_is_revised_later():
     # Promised 1 Dec for a delivery now slipped to 10 Dec.
-    slipped = Inbound(dt.date(2026, 12, 10), 5, ON_TIME, base=dt.date(2026, 11, 30))
+    slipped = Inbound(dt.date(2026, 12, 10), 5, ON_TIME)
     stock = _promised(StockInput(1, 0, 10, [slipped], [Demand(1, 2)]), dt.date(2026, 12, 1))
     estimate = plan_one(stock).lines[0]
     assert estimate.chance == 0.0
@@ -229,9 +229,8 @@ def _simulate(stock: StockInput, rng: random.Random) -> list[dt.date]:
     """One world: each open line arrives (not before today), units go out in queue order."""
     arrivals = []
     for inbound in stock.inbound:
-        base = inbound.base or inbound.arrives
-        given = inbound.lateness.at_least((TODAY - base).days)
-        arrivals.append((base + dt.timedelta(days=_draw(given, rng)), inbound.quantity))
+        given = inbound.lateness.at_least((TODAY - inbound.arrives).days)
+        arrivals.append((inbound.arrives + dt.timedelta(days=_draw(given, rng)), inbound.quantity))
     arrivals.sort()
     lead_due = add_business_days(TODAY, stock.lead_time_days)
     lead_given = stock.lead_lateness.at_least((TODAY - lead_due).days)
