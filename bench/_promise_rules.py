@@ -20,7 +20,7 @@ from bench._promise_world import START, History, PurchaseOrder, SkuYear, World
 from oscar_backorders.estimates import engine
 from oscar_backorders.estimates.lateness import Lateness
 from oscar_backorders.estimates.lateness import supplier_lateness as learn_lateness
-from oscar_backorders.estimates.promises import revised_promise
+from oscar_backorders.estimates.promises import has_news, is_missed, revised_promise
 
 #: BACKORDERS_RELIABILITY_WINDOW: each supplier's latest received lines (the pool is theirs).
 WINDOW = 50
@@ -161,13 +161,20 @@ class NewProduct:
             engine.Demand(pk, units, self._ordered[pk], self._promises[pk])
             for pk, units in day.waiting
         )
+        # News, as ``estimates.service.recompute`` sees it: an event recomputes the stock record
+        # at once, and the nightly run finds the purchase orders that missed their day.
+        news = day.known_on in day.year.busy or has_news(
+            (po.expected_on(day.known_on) for po in day.inbound), today=day.today
+        )
         told = []
+        self.last_missed = set()
         for estimate in self._plan(day, demand).lines:
-            new = revised_promise(
-                current=self._promises[estimate.line_id], estimate=estimate, today=day.today
-            )
+            current = self._promises[estimate.line_id]
+            new = revised_promise(current=current, estimate=estimate, today=day.today, news=news)
             if new is not None:
                 told.append(estimate.line_id)
+                if is_missed(current=current, estimate=estimate, today=day.today):
+                    self.last_missed.add(estimate.line_id)
                 self._promises[estimate.line_id] = new
         return told
 
@@ -276,11 +283,16 @@ def replay(world: World, sku: int, factories: dict[str, Any]) -> dict[str, list[
         if not waiting:
             continue
         night = Day(today + timedelta(days=1), year, waiting, inbound, world.history, days, today)
-        is_quiet = today not in year.busy
+        # A quiet night: nothing happened to the SKU, no purchase order missed its day, and
+        # (per line) its promise was not missed: nothing a customer should hear about.
+        is_quiet = today not in year.busy and not has_news(
+            (po.expected_on(today) for po in inbound), today=night.today
+        )
         for label, rule in runs.items():
             for line_id in rule.nightly(night):
                 revisions[label][line_id] += 1
-                quiet[label][line_id] += is_quiet
+                missed = line_id in getattr(rule, "last_missed", ())
+                quiet[label][line_id] += is_quiet and not missed
     ships = {
         line.line_id: tuple(
             days.add(served, config.handling_days).toordinal() for served in line.served

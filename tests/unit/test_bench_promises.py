@@ -71,11 +71,5 @@ def test_new_rule_revises_at_most_once_per_backordered_unit(report):
         assert report.row(NEW_RULE, population).revisions_per_unit <= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a purchase order that stays overdue lowers the chance of keeping a promise night "
-    "after night, with no event, until it falls below PROMISE_REVISE_BELOW or the promise is "
-    "missed (about 1 % of units at c = 0.95 in the default run)",
-)
 def test_new_rule_never_revises_on_a_quiet_night(report):
     assert report.row(NEW_RULE, MIXED).quiet_revisions == 0
