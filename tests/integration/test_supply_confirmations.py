@@ -172,3 +172,30 @@ def test_withdrawing_a_confirmation_empties_it_keeps_the_first_and_re_dates(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         withdraw_confirmation(po_line.pk)  # nothing to withdraw: nothing happens
     assert callbacks == []
+
+
+def test_a_confirmation_from_a_supplier_who_keeps_its_word_tightens_the_promise(strategy, today):
+    from oscar_backorders.supply.reliability import refresh_profiles
+    from tests.supply_factories import SupplierFactory
+
+    supplier = SupplierFactory()
+    product = stocked_product(num_in_stock=0, lead_time_days=30)
+    record = product.stockrecords.get()
+    # Its expected dates run late (a third of deliveries, by 5 to 12 days); the dates it
+    # confirms, it keeps.
+    for days_late in [0] * 12 + [5, 6, 8, 9, 10, 12]:
+        past = inbound(record, 1, dt.date(2026, 9, 1), supplier=supplier)
+        received = dt.date(2026, 9, 1) + dt.timedelta(days=days_late)
+        PurchaseOrderLine.objects.filter(pk=past.pk).update(
+            status="received",
+            quantity_received=1,
+            date_last_received=received,
+            first_confirmed_date=received,
+            confirmed_date=received,
+        )
+    refresh_profiles()
+    line = inbound(record, 5, DEC_9, supplier=supplier)
+    before = strategy.fetch_for_product(product).availability.dispatch_date
+    confirm_arrival(line.pk, DEC_9)
+    after = type(strategy)().fetch_for_product(product).availability.dispatch_date
+    assert before > after == DEC_9
