@@ -149,13 +149,13 @@ class _Days:
 class _Arrival:
     """When one batch of units arrives: a distribution over day offsets from today (>= 0)."""
 
-    __slots__ = ("_support", "cumulative", "quantity", "start")
+    __slots__ = ("cumulative", "lateness", "quantity", "start")
 
-    def __init__(self, quantity: int, start: int, cumulative: Sequence[float]) -> None:
+    def __init__(self, quantity: int, start: int, lateness: Lateness) -> None:
         self.quantity = quantity
         self.start = start
-        self.cumulative = cumulative
-        self._support: list[int] | None = None
+        self.lateness = lateness
+        self.cumulative = lateness.cumulative
 
     def cdf(self, offset: int) -> float:
         index = offset - self.start
@@ -166,23 +166,16 @@ class _Arrival:
         return self.cumulative[index]
 
     def support(self) -> list[int]:
-        """The offsets where the distribution moves (cached)."""
-        found = self._support
-        if found is None:
-            found, previous = [], 0.0
-            for index, total in enumerate(self.cumulative):
-                if total > previous + _EPSILON:
-                    found.append(self.start + index)
-                previous = total
-            self._support = found
-        return found
+        """The offsets where the distribution moves."""
+        shift = self.start - self.lateness.low
+        return [shift + day for day in self.lateness.support]
 
 
 def _arrival(quantity: int, due: date, lateness: Lateness, today: date) -> _Arrival:
     """Arrival offsets of units due ``due``, late as ``lateness``, not arrived before today."""
     shift = (due - today).days
     given = lateness.at_least(-shift)
-    return _Arrival(quantity, shift + given.low, given.cumulative)
+    return _Arrival(quantity, shift + given.low, given)
 
 
 class _Supply:
@@ -314,9 +307,14 @@ def plan_stock(stock: StockInput, *, today: date, days: _Days, confidence: float
         chance = None
         if promise is not None:
             chance = 0.0 if promise < today else _chance_by(unit, promise, days, floor)
-        return LineEstimate(
-            line_id, day, source, likely, chance, _chance_by(unit, day, days, floor)
-        )
+        points = unit.points
+        if day == days.ship(points[sure]) and (  # not moved, and the last point shipping then
+            sure + 1 == len(points) or days.ship(points[sure + 1]) > day
+        ):
+            day_chance = unit.cdf(points[sure])
+        else:
+            day_chance = _chance_by(unit, day, days, floor)
+        return LineEstimate(line_id, day, source, likely, chance, day_chance)
 
     estimates = []
     demanded = 0

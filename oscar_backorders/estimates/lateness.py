@@ -49,6 +49,11 @@ class Lateness:
     def cumulative(self) -> tuple[float, ...]:
         return tuple(accumulate(self.probs))
 
+    @cached_property
+    def support(self) -> tuple[int, ...]:
+        """The days with a chance."""
+        return tuple(self.low + i for i, p in enumerate(self.probs) if p > 0)
+
     @property
     def high(self) -> int:
         return self.low + len(self.probs) - 1
