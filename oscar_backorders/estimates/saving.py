@@ -34,9 +34,11 @@ class EstimateChange:
 
 @dataclass(frozen=True, slots=True)
 class RiskUpdate:
+    """The merchant's view of a line: what moved (``None``: unchanged)."""
+
     backorder_line_id: int
-    likely: date
-    risk: float
+    likely: date | None
+    risk: float | None
 
 
 @transaction.atomic
@@ -113,16 +115,22 @@ def save_changes(changes: Sequence[EstimateChange], *, reason: str) -> None:
 
 
 def save_risks(updates: Sequence[RiskUpdate]) -> None:
-    """Write the merchant's views in bulk: one UPDATE per distinct (likely date, risk)."""
+    """Write the merchant's views in bulk: one UPDATE per distinct likely date that moved and one
+    per distinct risk that moved (a few hundred statements at most, whatever the lines)."""
     BackorderLine = get_model("oscar_backorders", "BackorderLine")
-    groups: dict[tuple[date, float], list[int]] = defaultdict(list)
+    by_likely: dict[date, list[int]] = defaultdict(list)
+    by_risk: dict[float, list[int]] = defaultdict(list)
     for update in updates:
-        groups[(update.likely, update.risk)].append(update.backorder_line_id)
-    for (likely, risk), group in groups.items():
-        for start in range(0, len(group), _BATCH):
-            BackorderLine._default_manager.filter(
-                pk__in=group[start : start + _BATCH], status="waiting"
-            ).update(likely_date=likely, miss_risk=risk)
+        if update.likely is not None:
+            by_likely[update.likely].append(update.backorder_line_id)
+        if update.risk is not None:
+            by_risk[update.risk].append(update.backorder_line_id)
+    for field, groups in (("likely_date", by_likely), ("miss_risk", by_risk)):
+        for value, group in groups.items():
+            for start in range(0, len(group), _BATCH):
+                BackorderLine._default_manager.filter(
+                    pk__in=group[start : start + _BATCH], status="waiting"
+                ).update(**{field: value})
 
 
 __all__ = ["EstimateChange", "RiskUpdate", "save_changes", "save_risks"]

@@ -199,8 +199,10 @@ def diff(
                     chance = estimate.day_chance
             risk = round(1 - chance, 2) if chance is not None else None
             likely = estimate.likely or estimate.day
-            if risk is not None and (likely, risk) != (saved.likely, saved.risk):
-                updates.append(RiskUpdate(estimate.line_id, likely, risk))
+            moved_likely = likely if likely != saved.likely else None
+            moved_risk = risk if risk is not None and risk != saved.risk else None
+            if moved_likely is not None or moved_risk is not None:
+                updates.append(RiskUpdate(estimate.line_id, moved_likely, moved_risk))
     return changes, updates
 
 

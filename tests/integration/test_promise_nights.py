@@ -112,7 +112,9 @@ def test_an_overdue_delivery_revises_the_promise_once_per_revision_and_tells_eac
         .values_list("old_date", "new_date", "date_created")
     )
     assert 1 <= len(revisions) <= 4
-    assert all(new > old for old, new, _when in revisions)
+    # Each revision moves further than the one before: the longer overdue, the longer expected.
+    moves = [(new - old).days for old, new, _when in revisions]
+    assert all(move > 0 for move in moves) and moves == sorted(moves)
     # One email per revision: the delay notice with its options; none after consenting.
     assert len(told) == len(revisions) == consents_answered
     assert all(message.to == ["ada@example.com"] for message in told)
