@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.urls import NoReverseMatch, reverse
 from oscar.core.loading import get_model
 
@@ -275,6 +276,8 @@ def _delay_options(notice: Any) -> dict[str, Any] | None:
                 "quantity": c.backorder_line.quantity_waiting,
                 "promised_date": c.backorder_line.promised_date,
                 "revised_date": c.revised_date,
+                # A promise missed and not yet revised has no new date: never tell a past one.
+                "revised_known": c.revised_date >= timezone.localdate(),
                 "consent_required": c.consent_required,
             }
             for c in consents

@@ -120,3 +120,16 @@ def test_an_overdue_delivery_revises_the_promise_once_per_revision_and_tells_eac
     assert all(message.to == ["ada@example.com"] for message in told)
     po_line.refresh_from_db()
     assert po_line.status == "open"
+
+
+def test_a_missed_promise_left_unrevised_is_told_without_a_past_date():
+    line = order_for(stocked_product(num_in_stock=0, lead_time_days=10))
+    missed = line.estimated_date
+    # The nightly recompute did not run (a stopped beat): two days after the promise passed.
+    with time_machine.travel(START + dt.timedelta(days=(missed - START.date()).days + 2)):
+        before = len(mail.outbox)
+        scans.scan_overruns()
+        dispatch_due_notices()
+        (sent,) = mail.outbox[before:]
+    assert "we will tell you the new date as soon as we know it" in sent.body
+    assert "now expected" not in sent.body
