@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -39,7 +40,13 @@ class DelayAnswerView(View):
         return render(
             request,
             self.template_name,
-            {"order": order, "consents": consents, "action": action, "done": False},
+            {
+                "order": order,
+                "consents": consents,
+                "action": action,
+                "done": False,
+                "today": timezone.localdate(),
+            },
         )
 
     def post(
@@ -61,6 +68,7 @@ class DelayAnswerView(View):
                 "consents": consents,
                 "action": action,
                 "done": True,
+                "today": timezone.localdate(),
             },
         )
 
