@@ -60,6 +60,9 @@ if os.environ.get("BACKORDERS_TEST_WORKER"):
     CELERY_WORKER_PREFETCH_MULTIPLIER = 1
     EMAIL_BACKEND = "tests.backends.SlowFileBackend"
     EMAIL_FILE_PATH = os.environ["BACKORDERS_TEST_MAIL_DIR"]
+    # Beat takeover tests: a short lease, so a standby takes over within seconds.
+    if os.environ.get("BACKORDERS_TEST_BEAT_LEASE_SECONDS"):
+        BACKORDERS_BEAT_LEASE_SECONDS = int(os.environ["BACKORDERS_TEST_BEAT_LEASE_SECONDS"])
     LOGGING = {
         "version": 1,
         "disable_existing_loggers": False,

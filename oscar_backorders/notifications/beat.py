@@ -9,6 +9,8 @@ registered only when their task is registered with Celery in this process.
 Two beats would send every task twice. The tasks are idempotent, so that is only waste, but
 :class:`LeasedDatabaseScheduler` avoids it: a beat sends only while it holds the ``celery-beat``
 :class:`BeatLease` row, renewed on every tick; a second beat waits until the first stops renewing.
+Each fire is written to the schedule's row before the task is sent, so a beat that takes the lease
+over knows what the one before it sent (:meth:`LeasedDatabaseScheduler.apply_entry`).
 """
 
 from __future__ import annotations
@@ -23,8 +25,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    close_old_connections,
+    transaction,
+)
+from django.db.models import F, Q
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -226,6 +234,23 @@ def acquire_lease(
     return True
 
 
+def renew_lease(
+    name: str, holder: str, *, seconds: int, now: datetime.datetime | None = None
+) -> bool:
+    """Extend the lease ``name`` if ``holder`` still holds it and it has not expired yet.
+
+    Unlike :func:`acquire_lease` this never takes an expired lease: a holder that was too slow to
+    renew may have been replaced, and finds out here.
+    """
+    BeatLease = get_model("oscar_backorders", "BeatLease")
+    now = now or timezone.now()
+    return bool(
+        BeatLease._default_manager.filter(name=name, holder=holder, expires_at__gte=now).update(
+            expires_at=now + datetime.timedelta(seconds=seconds)
+        )
+    )
+
+
 def release_lease(name: str, holder: str) -> None:
     BeatLease = get_model("oscar_backorders", "BeatLease")
     BeatLease._default_manager.filter(name=name, holder=holder).delete()
@@ -241,20 +266,120 @@ class LeasedDatabaseScheduler(DatabaseScheduler):  # type: ignore[misc,valid-typ
     """django-celery-beat's scheduler that sends only while it holds the beat lease.
 
     ``CELERY_BEAT_SCHEDULER = "oscar_backorders.notifications.beat:LeasedDatabaseScheduler"``.
+
+    What it changes in django-celery-beat's ``DatabaseScheduler``:
+
+    - A tick does nothing unless the lease is ours (taken or renewed), and sleeps at most a third
+      of the lease, so the holder renews it well before it expires.
+    - Taking the lease after not holding it (start-up, a takeover, a lease lost while busy)
+      reloads every schedule from the database: what this process read while it waited may be
+      older than what the previous holder sent.
+    - A fire is written to its ``PeriodicTask`` row (``last_run_at``, ``total_run_count``) and
+      committed *before* the task is sent, in one transaction that also renews the lease. Stock
+      django-celery-beat writes it up to 3 minutes later, so a holder killed in between left no
+      trace and its successor sent the task again. The write is conditional on the row's
+      ``last_run_at`` being the one this process planned from, so even two processes that both
+      believe they hold the lease cannot record (and send) the same period twice.
+
+    The trade-off: a holder that dies after the commit and before the message reaches the broker
+    (or whose broker refuses the message) loses that one fire; the schedule fires again one period
+    later. Stock celery beat does the same on a send error. Beat sends one task at a time, so a
+    takeover loses at most one fire, and never sends one twice.
     """
 
     lease_name = "celery-beat"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.lease_holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.holds_lease = False
         super().__init__(*args, **kwargs)
 
+    @staticmethod
+    def lease_seconds() -> int:
+        return int(backorder_settings.BEAT_LEASE_SECONDS)
+
     def tick(self, *args: Any, **kwargs: Any) -> float:
-        seconds = int(backorder_settings.BEAT_LEASE_SECONDS)
-        if not acquire_lease(self.lease_name, self.lease_holder, seconds=seconds):
+        seconds = self.lease_seconds()
+        wait = min(float(self.max_interval), seconds / 3)
+        try:
+            held = acquire_lease(self.lease_name, self.lease_holder, seconds=seconds)
+        except (DatabaseError, InterfaceError):
+            logger.exception("Could not take the %r lease; sending nothing.", self.lease_name)
+            self.holds_lease = False
+            close_old_connections()  # a broken connection is opened afresh next time
+            return wait
+        if not held:
             logger.warning("Another celery beat holds the %r lease; waiting.", self.lease_name)
-            return min(float(self.max_interval), seconds / 3)
-        return super().tick(*args, **kwargs)
+            self.holds_lease = False
+            return wait
+        if not self.holds_lease:
+            self.reload_schedule()
+            self.holds_lease = True
+        return min(super().tick(*args, **kwargs), wait)
+
+    def reload_schedule(self) -> None:
+        """Read every schedule and its last fire from the database, and rebuild the heap."""
+        logger.info("Holding the %r lease: reading the schedules afresh.", self.lease_name)
+        self._last_timestamp = self.Changes.last_change()  # changes from now on reload again
+        self._schedule = self.all_as_schedule()
+        self._initial_read = False
+        self._last_full_sync = datetime.datetime.now()  # DatabaseScheduler's own (naive) clock
+        self._heap = None  # Scheduler.tick rebuilds it from the new entries
+        self._heap_invalidated = False
+
+    def reserve(self, entry: Any) -> Any:
+        # The fire is written by apply_entry before sending, never later by sync()
+        # (DatabaseScheduler.reserve marks the entry for that). The schedule keeps the new entry,
+        # as celery's own Scheduler does: DatabaseScheduler keeps the one just fired, and a heap
+        # rebuilt from it (after a schedule change) would fire it again.
+        new_entry = next(entry)
+        if self._schedule is not None and entry.name in self._schedule:
+            self._schedule[entry.name] = new_entry
+        return new_entry
+
+    def apply_entry(self, entry: Any, producer: Any = None) -> None:
+        if self.record_fire(entry):
+            super().apply_entry(entry, producer=producer)
+
+    def record_fire(self, entry: Any) -> bool:
+        """Write the fire of ``entry`` and renew the lease, in one transaction; False: do not send.
+
+        ``entry`` is the entry being fired: ``entry.last_run_at`` is the fire this process planned
+        from, ``entry.model`` already carries the new one (``reserve`` ran first).
+        """
+        try:
+            with transaction.atomic():
+                if not renew_lease(
+                    self.lease_name, self.lease_holder, seconds=self.lease_seconds()
+                ):
+                    logger.warning(
+                        "The %r lease expired before %s was sent; not sent.",
+                        self.lease_name,
+                        entry.name,
+                    )
+                    self.holds_lease = False
+                    return False
+                recorded = (
+                    self.Model._default_manager.filter(pk=entry.model.pk)
+                    .filter(Q(last_run_at__isnull=True) | Q(last_run_at__lte=entry.last_run_at))
+                    .update(
+                        last_run_at=entry.model.last_run_at,
+                        total_run_count=F("total_run_count") + 1,
+                    )
+                )
+        except (DatabaseError, InterfaceError):
+            logger.exception("Could not record the fire of %s; not sent.", entry.name)
+            self.holds_lease = False  # read the schedules again once the database answers
+            close_old_connections()
+            return False
+        if not recorded:
+            logger.warning(
+                "%s was fired by another beat since this one read it (or was removed); not sent.",
+                entry.name,
+            )
+            self.holds_lease = False  # reload on the next tick
+            return False
+        return True
 
     def close(self) -> None:
         try:

@@ -6,13 +6,16 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from oscar.core.loading import get_model
 
 from oscar_backorders.notifications import beat
 
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)
+BeatLease = get_model("oscar_backorders", "BeatLease")
 
 
 def test_schedules_created_with_stable_names_when_missing():
@@ -131,3 +134,119 @@ def test_leased_scheduler_sends_nothing_while_another_beat_holds_the_lease(monke
     beat.release_lease("celery-beat", "someone-else")
     assert scheduler.tick() == 1.0
     assert called == [1]
+
+
+# --- LeasedDatabaseScheduler in this process: what a tick writes and sends -------------------
+# django-celery-beat closes "old" connections and commits on every tick, as in the autocommit
+# beat process; inside a test's transaction that would close the connection under the test.
+scheduler_test = pytest.mark.django_db(transaction=True)
+
+
+def probe_schedule(*, every: int = 60, last_run_ago: int = 61) -> PeriodicTask:
+    """The only schedule: ``tests.beat_probe`` every ``every`` s, due when ``last_run_ago`` ≥ it."""
+    PeriodicTask.objects.all().delete()
+    interval, _ = IntervalSchedule.objects.get_or_create(
+        every=every, period=IntervalSchedule.SECONDS
+    )
+    return PeriodicTask.objects.create(
+        name="probe",
+        task="tests.beat_probe",
+        interval=interval,
+        last_run_at=timezone.now() - dt.timedelta(seconds=last_run_ago),
+    )
+
+
+class SendRecorder:
+    """Stands in for sending a task: notes the schedule's row as it was when the send began."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int]] = []
+
+    def __call__(self, entry, producer=None, advance=True, **kwargs):
+        row = PeriodicTask.objects.get(pk=entry.model.pk)
+        self.sent.append((entry.name, row.total_run_count))
+
+
+def scheduler_with_recorder():
+    from celery import current_app
+
+    scheduler = beat.LeasedDatabaseScheduler(app=current_app, lazy=True)
+    scheduler.apply_async = SendRecorder()
+    return scheduler
+
+
+@scheduler_test
+def test_fire_is_in_the_database_before_its_task_is_sent():
+    probe = probe_schedule()
+    scheduler = scheduler_with_recorder()
+    scheduler.tick()
+    assert scheduler.apply_async.sent == [("probe", 1)]  # the row said "fired once" at the send
+    probe.refresh_from_db()
+    assert probe.total_run_count == 1
+    assert timezone.now() - probe.last_run_at < dt.timedelta(seconds=5)
+    scheduler.tick()
+    assert scheduler.apply_async.sent == [("probe", 1)]  # not due again for 60 s
+
+
+@scheduler_test
+def test_nothing_sent_when_the_lease_expired_while_the_beat_was_busy(monkeypatch):
+    probe = probe_schedule()
+    scheduler = scheduler_with_recorder()
+    real_acquire = beat.acquire_lease
+
+    def acquire_then_stall(*args, **kwargs):
+        held = real_acquire(*args, **kwargs)
+        # The beat stalls (a long GC pause, a slow query) past its lease before it sends.
+        BeatLease.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+        return held
+
+    monkeypatch.setattr(beat, "acquire_lease", acquire_then_stall)
+    scheduler.tick()
+    assert scheduler.apply_async.sent == []
+    probe.refresh_from_db()
+    assert probe.total_run_count == 0
+    assert not scheduler.holds_lease
+
+
+@scheduler_test
+def test_standby_taking_the_lease_reads_the_fire_of_the_beat_before_it_and_sends_nothing():
+    probe_schedule()
+    holder, standby = scheduler_with_recorder(), scheduler_with_recorder()
+    standby.schedule  # noqa: B018 - the standby reads the schedules at start-up, probe still due
+    holder.tick()
+    assert holder.apply_async.sent == [("probe", 1)]
+    BeatLease.objects.all().delete()  # the holder died; its lease is gone (or expired)
+    standby.tick()
+    standby.tick()
+    assert standby.apply_async.sent == []
+    assert PeriodicTask.objects.get(name="probe").total_run_count == 1
+
+
+@scheduler_test
+def test_beat_that_read_a_schedule_before_another_fired_it_does_not_fire_it_again():
+    probe_schedule()
+    holder, stale = scheduler_with_recorder(), scheduler_with_recorder()
+    stale.schedule  # noqa: B018
+    holder.tick()
+    BeatLease.objects.all().delete()
+    # Even a beat that skips the reload (it believes it held the lease all along) cannot send
+    # the period again: the write of the fire is conditional on the fire it planned from.
+    stale.holds_lease = True
+    stale.tick()
+    assert stale.apply_async.sent == []
+    assert PeriodicTask.objects.get(name="probe").total_run_count == 1
+    assert not stale.holds_lease  # so the next tick reads the schedules afresh
+
+
+@scheduler_test
+def test_schedule_changed_after_start_up_does_not_make_the_holder_fire_twice():
+    from django_celery_beat.models import PeriodicTasks
+
+    probe_schedule()
+    scheduler = scheduler_with_recorder()
+    scheduler.setup_schedule()  # what `celery beat` does at start-up
+    PeriodicTasks.update_changed()  # another beat started, or a merchant edited a schedule
+    for _ in range(3):
+        scheduler.tick()
+    assert scheduler.apply_async.sent == [("probe", 1)]
+    assert scheduler.holds_lease  # never refused by the database: it did not even try again
