@@ -27,3 +27,14 @@ class SlowFileBackend(FileBackend):
     def send_messages(self, messages):
         time.sleep(float(os.environ.get("BACKORDERS_TEST_MAIL_DELAY", "0")))
         return super().send_messages(messages)
+
+
+class ObservedBackend(LocmemBackend):
+    """locmem, calling ``on_send(messages)`` first: a test looks at the database mid-send."""
+
+    on_send = None
+
+    def send_messages(self, messages):
+        if ObservedBackend.on_send is not None:
+            ObservedBackend.on_send(messages)
+        return super().send_messages(messages)

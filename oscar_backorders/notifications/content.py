@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from oscar.core.loading import get_model
 
 from oscar_backorders.abstract_models import BackorderStatus
