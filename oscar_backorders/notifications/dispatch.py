@@ -323,6 +323,7 @@ def send_notice(notice_id: int) -> str:
     if isinstance(taken, str):
         return taken
     backend = mail.AcceptingConnection()
+    logger.info("Sending email to %s (notice %s)", taken.notice.recipient, notice_id)
     try:
         backend.send_messages([taken.email])
     except Exception as exc:  # the backend's errors are not ours to know; record and retry
