@@ -35,13 +35,30 @@ class DurableFileBackend(BaseEmailBackend):
 
     Sleeps ``BACKORDERS_TEST_MAIL_DELAY`` seconds, then writes the message to a temporary file,
     fsyncs it, renames it to ``<notice id>-<attempt>-<random>.eml`` in
-    ``BACKORDERS_TEST_MAIL_DIR`` and fsyncs the directory: the accept. Then sleeps
-    ``BACKORDERS_TEST_MAIL_AFTER`` seconds before returning (the end of an SMTP session). A
-    process killed at any moment has accepted a message exactly when its file is there.
+    ``BACKORDERS_TEST_MAIL_DIR`` and fsyncs the directory: the accept. Ending the session sleeps
+    ``BACKORDERS_TEST_MAIL_AFTER`` seconds (SMTP's QUIT); like Django's SMTP backend it ends a
+    session it opened itself before returning, and leaves one opened by the caller open. A
+    process killed at any moment has had a message accepted exactly when its file is there.
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = False
+
+    def open(self):
+        if self.session:
+            return False
+        self.session = True
+        return True
+
+    def close(self):
+        if self.session:
+            time.sleep(float(os.environ.get("BACKORDERS_TEST_MAIL_AFTER", "0")))
+            self.session = False
 
     def send_messages(self, messages):
         directory = Path(os.environ["BACKORDERS_TEST_MAIL_DIR"])
+        new_session = self.open()
         for message in messages:
             time.sleep(float(os.environ.get("BACKORDERS_TEST_MAIL_DELAY", "0")))
             tag = message.extra_headers.get("X-Test-Attempt", "0-0")
@@ -57,5 +74,23 @@ class DurableFileBackend(BaseEmailBackend):
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        time.sleep(float(os.environ.get("BACKORDERS_TEST_MAIL_AFTER", "0")))
+        if new_session:
+            self.close()
         return len(messages)
+
+
+class ObservedBackend(LocmemBackend):
+    """locmem, calling ``on_send(messages)`` first and ``on_close()`` when the session ends: a
+    test looks at the database mid-send and at the end of the session."""
+
+    on_send = None
+    on_close = None
+
+    def send_messages(self, messages):
+        if ObservedBackend.on_send is not None:
+            ObservedBackend.on_send(messages)
+        return super().send_messages(messages)
+
+    def close(self):
+        if ObservedBackend.on_close is not None:
+            ObservedBackend.on_close()

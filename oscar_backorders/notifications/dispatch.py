@@ -325,10 +325,13 @@ def send_notice(notice_id: int) -> str:
     backend = mail.AcceptingConnection()
     logger.info("Sending email to %s (notice %s)", taken.notice.recipient, notice_id)
     try:
-        backend.send_messages([taken.email])
-    except Exception as exc:  # the backend's errors are not ours to know; record and retry
-        return _give_back(taken.notice, exc, now=timezone.now())
-    _mark_sent(taken, date_sent=timezone.now())
+        try:
+            backend.send_messages([taken.email])
+        except Exception as exc:  # the backend's errors are not ours to know; record and retry
+            return _give_back(taken.notice, exc, now=timezone.now())
+        _mark_sent(taken, date_sent=timezone.now())
+    finally:
+        backend.close()  # after the mark: the end of the SMTP session is not in the window
     return NoticeStatus.SENT
 
 

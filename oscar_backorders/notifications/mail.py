@@ -18,6 +18,7 @@ transaction that marks the notice sent (:func:`keep_copy`).
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Sequence
 from email.utils import parseaddr
 from typing import Any
@@ -30,6 +31,8 @@ from oscar.core.loading import get_class
 
 from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.notifications.abstract_models import NoticeKind
+
+logger = logging.getLogger(__name__)
 
 
 def idempotency_key(notice: Any) -> str:
@@ -90,7 +93,11 @@ def keep_copy(user: Any | None, email: EmailMessage, messages: dict[str, str]) -
 class AcceptingConnection:
     """The mail backend of one send, remembering whether it accepted the message.
 
-    Once it has, the message is out: nothing that fails afterwards may send it again.
+    Once it has, the message is out: nothing that fails afterwards may send it again. The
+    session is opened before the send and ended (:meth:`close`) only after the notice is marked
+    sent: Django's SMTP backend, left to itself, ends its session (``QUIT``, one more round trip
+    to the server) before returning, and a worker that died during that round trip would have
+    had the message accepted and not marked.
     """
 
     def __init__(self) -> None:
@@ -98,9 +105,17 @@ class AcceptingConnection:
         self.accepted = False
 
     def send_messages(self, messages: Sequence[EmailMessage]) -> int:
+        self.backend.open()
         sent = self.backend.send_messages(messages)
         self.accepted = True
         return sent
+
+    def close(self) -> None:
+        """End the session; what goes wrong here changes nothing about what was sent."""
+        try:
+            self.backend.close()
+        except Exception as exc:  # a server that hung up first; the backend's errors vary
+            logger.info("Closing the mail connection failed: %s", exc)
 
 
 __all__ = [

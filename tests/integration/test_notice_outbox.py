@@ -88,6 +88,35 @@ def test_notice_is_committed_as_sending_before_the_mail_server_is_contacted(orde
     assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.SENT
 
 
+def test_mail_session_ends_only_after_the_notice_is_marked_sent(order, settings):
+    settings.EMAIL_BACKEND = "tests.backends.ObservedBackend"
+    notice = claim_for(order, "ada@example.com")
+    seen = []
+    ObservedBackend.on_close = lambda: seen.append(Notice.objects.get(pk=notice.pk).status)
+    try:
+        assert dispatch.send_notice(notice.pk) == NoticeStatus.SENT
+    finally:
+        ObservedBackend.on_close = None
+    # SMTP's QUIT is one more round trip: a worker dying in it must find its notice marked.
+    assert seen == [NoticeStatus.SENT]
+
+
+def test_notice_sent_when_ending_the_mail_session_fails(order, settings):
+    settings.EMAIL_BACKEND = "tests.backends.ObservedBackend"
+    notice = claim_for(order, "ada@example.com")
+
+    def hang_up():
+        raise ConnectionResetError("server hung up")
+
+    ObservedBackend.on_close = hang_up
+    try:
+        assert dispatch.send_notice(notice.pk) == NoticeStatus.SENT
+    finally:
+        ObservedBackend.on_close = None
+    assert Notice.objects.get(pk=notice.pk).status == NoticeStatus.SENT
+    assert len(mail.outbox) == 1
+
+
 def test_every_send_of_a_notice_has_its_message_id_and_other_notices_another(order):
     first, second = claim_for(order, "ada@example.com"), claim_for(order, "ada@example.com", "2")
     dispatch.send_notice(first.pk)
