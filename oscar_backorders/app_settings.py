@@ -147,7 +147,7 @@ DEFAULTS: dict[str, Any] = {
     "NOTICE_SENDING_GRACE_SECONDS": 900,
     # None, or the dotted path of a callable ``hook(email, *, notice, key)`` called on every
     # notice email before it is sent: where an email provider deduplicates on an idempotency key,
-    # put ``key`` where it reads it (docs/notifications.md, "Exactly once").
+    # put ``key`` where it reads it (docs/notifications.md, "Delivery").
     "NOTICE_EMAIL_HOOK": None,
     # How far back the scans look for events not yet told, and how many rows they read at once.
     "NOTICE_LOOKBACK_DAYS": 30,
@@ -480,7 +480,7 @@ RULES: dict[str, Rule | None] = {
     "NOTICE_EMAIL_HOOK": DottedPath(
         check_id=_NOTICE_OTHER,
         none_allowed=True,
-        advice='See docs/notifications.md, "Exactly once".',
+        advice='See docs/notifications.md, "Delivery: at least once, and the one duplicate".',
     ),
     "NOTICE_LOOKBACK_DAYS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
     "NOTICE_CHUNK_SIZE": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
