@@ -159,7 +159,7 @@ def _update(notice: Any, **fields: Any) -> bool:
     return bool(updated)
 
 
-def _failure(notice: Any, exc: Exception, *, attempts: int, now: datetime.datetime) -> dict:
+def _failure(exc: Exception, *, attempts: int, now: datetime.datetime) -> dict[str, Any]:
     """The fields of a notice whose ``attempts``-th try failed before the mail server accepted."""
     fields: dict[str, Any] = {"attempts": attempts, "last_error": f"{type(exc).__name__}: {exc}"}
     fields["last_error"] = fields["last_error"][:2000]
@@ -216,7 +216,7 @@ def _take(notice_id: int, *, now: datetime.datetime) -> _Taken | str:
             logger.warning(
                 "Notice %s failed to render (attempt %d): %s", notice.pk, notice.attempts + 1, exc
             )
-            if not _update(notice, **_failure(notice, exc, attempts=notice.attempts + 1, now=now)):
+            if not _update(notice, **_failure(exc, attempts=notice.attempts + 1, now=now)):
                 return "busy"
             return notice.status
         if messages is None or email is None:
@@ -233,7 +233,8 @@ def _take(notice_id: int, *, now: datetime.datetime) -> _Taken | str:
 
 
 def _give_up(notice: Any, status: str, error: str) -> str:
-    return notice.status if not _update(notice, status=status, last_error=error) else status
+    """Settle the notice without sending it (skipped, failed); ``"busy"`` if another took it."""
+    return status if _update(notice, status=status, last_error=error) else "busy"
 
 
 def _give_back(notice: Any, exc: Exception, *, now: datetime.datetime) -> str:
@@ -245,7 +246,7 @@ def _give_back(notice: Any, exc: Exception, *, now: datetime.datetime) -> str:
     logger.warning("Notice %s failed (attempt %d): %s", notice.pk, notice.attempts, exc)
     _reconnect_if_broken()
     with transaction.atomic():
-        fields = _failure(notice, exc, attempts=notice.attempts, now=now)
+        fields = _failure(exc, attempts=notice.attempts, now=now)
         return notice.status if _update(notice, **fields) else NoticeStatus.SENDING
 
 
