@@ -141,6 +141,14 @@ DEFAULTS: dict[str, Any] = {
     "NOTICE_MAX_ATTEMPTS": 8,
     "NOTICE_RETRY_BASE_SECONDS": 60,
     "NOTICE_RETRY_MAX_SECONDS": 6 * 3600,
+    # Seconds a notice may stay "sending" before it counts as abandoned by a worker that stopped
+    # and is sent again (same Message-ID). Longer than the mail backend's timeout plus the
+    # "sent" mark's retries (about 4 minutes), or a slow send would be sent twice.
+    "NOTICE_SENDING_GRACE_SECONDS": 900,
+    # None, or the dotted path of a callable ``hook(email, *, notice, key)`` called on every
+    # notice email before it is sent: where an email provider deduplicates on an idempotency key,
+    # put ``key`` where it reads it (docs/notifications.md, "Delivery").
+    "NOTICE_EMAIL_HOOK": None,
     # How far back the scans look for events not yet told, and how many rows they read at once.
     "NOTICE_LOOKBACK_DAYS": 30,
     "NOTICE_CHUNK_SIZE": 500,
@@ -464,6 +472,16 @@ RULES: dict[str, Rule | None] = {
     "NOTICE_MAX_ATTEMPTS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
     "NOTICE_RETRY_BASE_SECONDS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
     "NOTICE_RETRY_MAX_SECONDS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
+    "NOTICE_SENDING_GRACE_SECONDS": WholeNumber(
+        check_id=_NOTICE_NUMBER,
+        minimum=1,
+        advice="Keep it above EMAIL_TIMEOUT plus 4 minutes, e.g. 900.",
+    ),
+    "NOTICE_EMAIL_HOOK": DottedPath(
+        check_id=_NOTICE_OTHER,
+        none_allowed=True,
+        advice='See docs/notifications.md, "Delivery: at least once, and the one duplicate".',
+    ),
     "NOTICE_LOOKBACK_DAYS": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
     "NOTICE_CHUNK_SIZE": WholeNumber(check_id=_NOTICE_NUMBER, minimum=1),
     "BEAT_LEASE_SECONDS": WholeNumber(

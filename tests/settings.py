@@ -58,8 +58,13 @@ if os.environ.get("BACKORDERS_TEST_WORKER"):
     CELERY_TASK_ACKS_LATE = True
     CELERY_TASK_REJECT_ON_WORKER_LOST = True
     CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-    EMAIL_BACKEND = "tests.backends.SlowFileBackend"
-    EMAIL_FILE_PATH = os.environ["BACKORDERS_TEST_MAIL_DIR"]
+    EMAIL_BACKEND = "tests.backends.DurableFileBackend"
+    BACKORDERS_NOTICE_EMAIL_HOOK = "tests.backends.stamp_attempt"
+    # Seconds before a notice left "sending" by a killed worker is sent again: short, so the
+    # tests see it within their time budget (a shop keeps the default, 15 minutes).
+    BACKORDERS_NOTICE_SENDING_GRACE_SECONDS = int(
+        os.environ.get("BACKORDERS_TEST_SENDING_GRACE", "900")
+    )
     # Beat takeover tests: a short lease, so a standby takes over within seconds.
     if os.environ.get("BACKORDERS_TEST_BEAT_LEASE_SECONDS"):
         BACKORDERS_BEAT_LEASE_SECONDS = int(os.environ["BACKORDERS_TEST_BEAT_LEASE_SECONDS"])

@@ -26,6 +26,9 @@ class NoticeKind(models.TextChoices):
 
 class NoticeStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
+    #: Taken by a worker and committed before the mail server is contacted; ``next_attempt_at`` is
+    #: when it counts as abandoned (the worker died) and is sent again.
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed (gave up)")
     SKIPPED = "skipped", _("Skipped")
@@ -37,8 +40,10 @@ class AbstractNotice(models.Model):
     ``scope`` names what the notice is about (``order:<pk>``, ``line:<pk>`` or ``shop``);
     ``version`` tells two notices of the same kind about the same thing apart (the last event it
     covers, the follow-up number, the digest's day). Whoever inserts the row owns the notice; a
-    second insert fails on the constraint, so a notice is never created twice. The row is marked
-    sent only after the mail backend accepted the message.
+    second insert fails on the constraint, so a notice is never created twice. It is marked
+    *sending* before the mail server is contacted and *sent* only after the mail server accepted
+    the message; ``resends`` counts the times it was found still *sending* after a worker stopped
+    and was sent again (each one a possible duplicate).
     """
 
     scope = models.CharField(_("about"), max_length=64)
@@ -63,6 +68,14 @@ class AbstractNotice(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    resends = models.PositiveSmallIntegerField(
+        _("resent after a stopped worker"),
+        default=0,
+        help_text=_(
+            "Times it was found still sending after the grace period and sent again with the "
+            "same Message-ID: the mail server may have received it before."
+        ),
+    )
     last_error = models.TextField(_("last error"), blank=True)
     date_created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     date_sent = models.DateTimeField(_("sent"), null=True, blank=True)

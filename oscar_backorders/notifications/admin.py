@@ -27,7 +27,16 @@ NoticeEvent = get_model("oscar_backorders", "NoticeEvent")
 
 @admin.register(Notice)
 class NoticeAdmin(AdminPermissionsMixin, admin.ModelAdmin):
-    list_display = ("kind", "scope", "version", "recipient", "status", "attempts", "date_sent")
+    list_display = (
+        "kind",
+        "scope",
+        "version",
+        "recipient",
+        "status",
+        "attempts",
+        "resends",
+        "date_sent",
+    )
     list_filter = ("status", "kind")
     search_fields = ("recipient", "scope", "order__number")
     date_hierarchy = "date_created"

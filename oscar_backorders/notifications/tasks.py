@@ -3,9 +3,10 @@
 Every task takes ids or nothing, re-reads the state it acts on, and is safe to run twice or on
 two workers at once (claims are unique, sending locks the row). ``acks_late`` with
 ``reject_on_worker_lost``: a worker killed mid-task gives its message back to the broker, and the
-rerun finds the work either done or still pending, never half done. No task is scheduled with a
-countdown or ETA (those are redelivered on Redis visibility timeouts); beat runs the scans and
-the sweep instead (see :mod:`~oscar_backorders.notifications.beat`).
+rerun finds the work done, still pending, or *sending* (then the sweep sends it again once its
+grace period is over: see :mod:`~oscar_backorders.notifications.dispatch`). No task is
+scheduled with a countdown or ETA (those are redelivered on Redis visibility timeouts); beat runs
+the scans and the sweep instead (see :mod:`~oscar_backorders.notifications.beat`).
 """
 
 from __future__ import annotations
@@ -32,15 +33,9 @@ def send_notice(notice_id: int) -> str:
 
 @shared_task(name="oscar_backorders.notifications.tasks.dispatch_due_notices", **TASK_OPTIONS)
 def dispatch_due_notices() -> int:
-    """The sweep: send every pending notice whose (re)try time has come, in chunks by id."""
-    sent = 0
-    after = 0
-    while ids := dispatch.due_notice_ids(limit=backorder_settings.NOTICE_CHUNK_SIZE, after=after):
-        for notice_id in ids:
-            if dispatch.send_notice(notice_id) == "sent":
-                sent += 1
-        after = ids[-1]
-    return sent
+    """The sweep: send every pending notice whose (re)try time has come, and every notice left
+    *sending* past its grace period by a worker that stopped, in chunks by id."""
+    return dispatch.send_due(chunk_size=backorder_settings.NOTICE_CHUNK_SIZE)
 
 
 def _then_send(ids: list[int]) -> int:
