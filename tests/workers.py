@@ -63,6 +63,23 @@ def _database_url() -> str:
     )
 
 
+def celery_env(broker_url: str, mail_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a ``celery -A shop`` process on the test's database and broker."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "sandbox")]),
+            "BACKORDERS_TEST_WORKER": "1",
+            "BACKORDERS_TEST_BROKER_URL": broker_url,
+            "BACKORDERS_TEST_MAIL_DIR": str(mail_dir),
+            "BACKORDERS_TEST_DATABASE_URL": _database_url(),
+            **extra,
+        }
+    )
+    return env
+
+
 class Worker:
     """``celery -A shop worker`` with two pool processes, ready when the constructor returns.
 
@@ -81,19 +98,12 @@ class Worker:
         mail_after: float = 0,
         grace: int = 6,
     ) -> None:
-        env = dict(os.environ)
-        env.update(
-            {
-                "DJANGO_SETTINGS_MODULE": "tests.settings",
-                "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "sandbox")]),
-                "BACKORDERS_TEST_WORKER": "1",
-                "BACKORDERS_TEST_BROKER_URL": broker_url,
-                "BACKORDERS_TEST_MAIL_DIR": str(mail_dir),
-                "BACKORDERS_TEST_MAIL_DELAY": str(mail_delay),
-                "BACKORDERS_TEST_MAIL_AFTER": str(mail_after),
-                "BACKORDERS_TEST_SENDING_GRACE": str(grace),
-                "BACKORDERS_TEST_DATABASE_URL": _database_url(),
-            }
+        env = celery_env(
+            broker_url,
+            mail_dir,
+            BACKORDERS_TEST_MAIL_DELAY=str(mail_delay),
+            BACKORDERS_TEST_MAIL_AFTER=str(mail_after),
+            BACKORDERS_TEST_SENDING_GRACE=str(grace),
         )
         self.log = log
         self.started_at = len(log.read_bytes()) if log.exists() else 0

@@ -22,17 +22,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlparse, urlunparse
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from oscar.core.loading import get_model
 
+from tests.workers import ROOT, celery_env, on_database
+
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_DB = os.environ.get("BACKORDERS_TEST_BEAT_REDIS_DB", "5")
 LEASE = 10
 BeatLease = get_model("oscar_backorders", "BeatLease")
@@ -47,7 +46,7 @@ def queue(redis_url):
     """The Redis database beat sends to, empty before and after."""
     import redis
 
-    url = urlunparse(urlparse(redis_url)._replace(path=f"/{REDIS_DB}"))
+    url = on_database(redis_url, REDIS_DB)
     client = redis.Redis.from_url(url)
     client.flushdb()
     client.url = url
@@ -83,23 +82,8 @@ class Beat:
     """``celery -A shop beat`` in its own process, on the test's database and Redis."""
 
     def __init__(self, name: str, broker_url: str, tmp_path: Path, **env_extra: str) -> None:
-        db = connection.settings_dict
-        env = dict(os.environ)
-        env.update(
-            {
-                "DJANGO_SETTINGS_MODULE": "tests.settings",
-                "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "sandbox")]),
-                "BACKORDERS_TEST_WORKER": "1",
-                "BACKORDERS_TEST_BROKER_URL": broker_url,
-                "BACKORDERS_TEST_MAIL_DIR": str(tmp_path),
-                "BACKORDERS_TEST_BEAT_LEASE_SECONDS": str(LEASE),
-                "BACKORDERS_TEST_DATABASE_URL": (
-                    f"postgres://{quote(db['USER'] or '')}"
-                    f"{':' + quote(db['PASSWORD']) if db['PASSWORD'] else ''}"
-                    f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-                ),
-                **env_extra,
-            }
+        env = celery_env(
+            broker_url, tmp_path, BACKORDERS_TEST_BEAT_LEASE_SECONDS=str(LEASE), **env_extra
         )
         self.name = name
         self.log = tmp_path / f"beat-{name}.log"
