@@ -238,7 +238,7 @@ def _follow_up(notice: Any) -> dict[str, Any] | None:
         _m("BackorderLine")
         ._default_manager.filter(order=notice.order, status=BackorderStatus.WAITING)
         .select_related("line")
-        .only(*_QUANTITIES, "estimated_date", "line__title")
+        .only(*_QUANTITIES, "estimated_date", "is_preorder", "line__title")
         .order_by("pk")
     )
     if not waiting:
@@ -246,7 +246,12 @@ def _follow_up(notice: Any) -> dict[str, Any] | None:
     return {
         **_base(notice),
         "lines": [
-            {"title": b.line.title, "quantity": b.quantity_waiting, "date": b.estimated_date}
+            {
+                "title": b.line.title,
+                "quantity": b.quantity_waiting,
+                "date": b.estimated_date,
+                "is_preorder": b.is_preorder,
+            }
             for b in waiting
         ],
         "unsubscribe_url": links.unsubscribe_url(preference.pk),

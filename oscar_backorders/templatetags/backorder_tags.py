@@ -167,12 +167,18 @@ class LineState:
 
 @dataclass(frozen=True, slots=True)
 class OrderBackorders:
-    """What of one order is still to come, for the order history list."""
+    """What of one order is still to come, for the order history list.
+
+    ``waiting`` counts backordered units waiting for stock, ``preordered`` pre-ordered units
+    waiting for their release: a pre-order is not "waiting for stock" to the customer.
+    """
 
     order: Any
     waiting: int
     allocated: int
     latest_estimate: date | None
+    preordered: int = 0
+    latest_release: date | None = None
 
     @property
     def message(self) -> str:
@@ -185,6 +191,15 @@ class OrderBackorders:
                     self.waiting,
                 )
                 % {"count": self.waiting, "date": format_ship_date(self.latest_estimate)}
+            )
+        if self.preordered:
+            parts.append(
+                ngettext(
+                    "%(count)d item pre-ordered — ships on release, %(date)s",
+                    "%(count)d items pre-ordered — ship on release, %(date)s",
+                    self.preordered,
+                )
+                % {"count": self.preordered, "date": format_ship_date(self.latest_release)}
             )
         if self.allocated:
             parts.append(
@@ -226,13 +241,16 @@ def orders_backorders(orders: Iterable[Any]) -> list[OrderBackorders]:
         ]
         if not open_lines:
             continue
-        waiting = [bl for bl in open_lines if bl.quantity_waiting]
+        waiting = [bl for bl in open_lines if bl.quantity_waiting and not bl.is_preorder]
+        preordered = [bl for bl in open_lines if bl.quantity_waiting and bl.is_preorder]
         result.append(
             OrderBackorders(
                 order=order,
-                waiting=sum(bl.quantity_waiting for bl in open_lines),
+                waiting=sum(bl.quantity_waiting for bl in waiting),
                 allocated=sum(bl.quantity_allocated for bl in open_lines),
                 latest_estimate=max((bl.estimated_date for bl in waiting), default=None),
+                preordered=sum(bl.quantity_waiting for bl in preordered),
+                latest_release=max((bl.estimated_date for bl in preordered), default=None),
             )
         )
     return result
@@ -248,6 +266,16 @@ def backorder_line_states(order: Any) -> list[LineState]:
 def backordered_line_states(order: Any) -> list[LineState]:
     """Like ``backorder_line_states`` but only the lines with a backordered part."""
     return [state for state in order_line_states(order) if state.is_backordered]
+
+
+@register.simple_tag
+def order_ships_now(order: Any) -> bool:
+    """``{% order_ships_now order as ships_now %}``: some units of ``order`` ship from stock now.
+
+    False when every line is backordered or pre-ordered, so a confirmation does not speak of
+    "everything else" that ships now. Reuses the lines the other tags prefetched.
+    """
+    return any(state.from_stock for state in order_line_states(order))
 
 
 @register.simple_tag

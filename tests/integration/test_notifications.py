@@ -206,10 +206,35 @@ def test_follow_up_sent_once_per_period_while_lines_wait(order):
         assert len(follow_ups) == 1
 
 
+def test_follow_up_reads_a_pre_order_as_a_pre_order_not_as_waiting_for_stock(
+    strategy, today, customer
+):
+    from oscar_backorders.abstract_models import PolicyMode
+
+    preorder = stocked_product(
+        num_in_stock=0, mode=PolicyMode.PREORDER, release_date=dt.date(2027, 1, 15)
+    )
+    preorder.title = "Atlas, first edition"
+    preorder.save()
+    backordered = stocked_product(num_in_stock=0, lead_time_days=10)
+    basket = basket_with(strategy, (preorder, 1), (backordered, 2), owner=customer)
+    place(basket, user=customer)
+    mail.outbox.clear()
+    with at(days=14):
+        (follow_up,) = [m for m in run_all() if "your backordered items" in m.subject]
+    for body in (follow_up.body, follow_up.alternatives[0][0]):
+        assert "These items are still to come:" in body
+        items = re.split(r"\n|</li>", body)
+        preorder_line = next(x for x in items if "Atlas, first edition" in x)
+        assert "pre-ordered, ships on release: " in preorder_line
+        assert "waiting for stock" not in preorder_line
+        assert "waiting for stock, expected to ship by" in body
+
+
 @override_settings(BACKORDERS_FOLLOW_UP_DAYS=None)
 def test_no_follow_up_when_follow_ups_are_off(order):
     with at(days=30):
-        assert [m for m in run_all() if "still waiting" in m.body] == []
+        assert [m for m in run_all() if "still to come" in m.body] == []
 
 
 def test_follow_up_not_sent_when_customer_opted_out_by_the_link(order, client):
