@@ -34,6 +34,10 @@ class BackorderAvailability(Base):
     CODE_PREORDER = "preorder"
     CODE_OUT_OF_STOCK = "outofstock"
 
+    #: The product page says "Only N left to order" when a cap leaves at most this many units
+    #: to buy. Above it the count is no news to the customer and only tells the cap.
+    FEW_LEFT_TO_ORDER = 10
+
     def __init__(
         self,
         *,
@@ -61,6 +65,18 @@ class BackorderAvailability(Base):
         if self.backorder_policy.cap is None:
             return None
         return max(self.net_stock + self.backorder_policy.cap, 0)
+
+    @property
+    def num_left_to_order(self) -> int | None:
+        """Units that may still be bought when a cap makes that few worth saying, else ``None``.
+
+        Only a capped product counts down; an uncapped one, or one with more than
+        :attr:`FEW_LEFT_TO_ORDER` left, shows no number.
+        """
+        left = self.num_available
+        if left is None or left < 1 or left > self.FEW_LEFT_TO_ORDER:
+            return None
+        return left
 
     def split(self, quantity: int) -> tuple[int, int]:
         """``(from stock, backordered)`` for a purchase of ``quantity`` now.
@@ -139,6 +155,17 @@ class BackorderAvailability(Base):
 
     @property
     def message(self) -> str:  # type: ignore[override]
+        text = self._state_message()
+        left = self.num_left_to_order
+        if left is None or self.code == self.CODE_OUT_OF_STOCK:
+            return text
+        return str(_("%(state)s. %(left)s")) % {
+            "state": text,
+            "left": ngettext("Only %(count)d left to order", "Only %(count)d left to order", left)
+            % {"count": left},
+        }
+
+    def _state_message(self) -> str:
         code = self.code
         if code == self.CODE_OUT_OF_STOCK:
             return str(_("Unavailable"))

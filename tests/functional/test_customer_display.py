@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -75,6 +77,7 @@ def test_guest_checkout_of_mixed_basket_shows_backorders_at_every_step(
 
     thanks = html(client.get(reverse("checkout:thank-you")))
     assert "Items that ship later" in thanks
+    assert "Everything else in your order ships now" in thanks
     assert "2 of 2 on backorder — ships by 8 Dec" in thanks
     assert "2 of 5 on backorder — ships by 3 Dec" in thanks
     assert "4 of 4 on backorder — ships by 1 Dec" in thanks
@@ -85,9 +88,11 @@ def test_guest_checkout_of_mixed_basket_shows_backorders_at_every_step(
 
     (email,) = mailoutbox
     assert "Items that ship later" in email.body
+    assert "Everything else in your order ships now" in email.body
     assert "2 of 5 on backorder — ships by 3 Dec" in email.body
     html_body = email.alternatives[0][0]
     assert "Items that ship later" in html_body
+    assert "Everything else in your order ships now" in html_body
     assert "2 of 2 on backorder — ships by 8 Dec" in html_body
 
     # Oscar's order-status page for guests asks for the email address first.
@@ -105,6 +110,27 @@ def test_guest_checkout_of_mixed_basket_shows_backorders_at_every_step(
     assert "3 from stock" in status
     assert "2 waiting for stock — ships by 3 Dec" in status
     assert "Cancel the waiting items" in status
+
+
+def test_thank_you_page_and_email_do_not_say_anything_ships_now_when_every_item_is_backordered(
+    client, products, mailoutbox
+):
+    preorder = stocked_product(
+        num_in_stock=0, mode=PolicyMode.PREORDER, release_date=dt.date(2026, 12, 10)
+    )
+    add_to_basket(client, products["pourover"], 2)
+    add_to_basket(client, preorder, 1)
+    to_preview(client, guest_email="guest@example.com")
+    place_order(client)
+
+    thanks = html(client.get(reverse("checkout:thank-you")))
+    (email,) = mailoutbox
+    for text in (thanks, email.body, email.alternatives[0][0]):
+        assert "Items that ship later" in text
+        assert "ships now" not in text
+        assert "Nothing in your order is in stock yet. Each item ships as shown below" in text
+        assert "2 of 2 on backorder — ships by 8 Dec" in text
+        assert "1 of 1 pre-ordered — ships on release, 10 Dec" in text
 
 
 def test_registered_checkout_leads_to_order_history_with_backorder_state(
@@ -150,14 +176,40 @@ def test_order_detail_shows_every_state_of_a_line(client, strategy, today):
 
 
 def test_preorder_is_announced_with_its_release_date(client, today):
-    import datetime as dt
-
     product = stocked_product(
         num_in_stock=0, mode=PolicyMode.PREORDER, release_date=dt.date(2026, 12, 10)
     )
     assert "Pre-order — releases 10 Dec" in html(client.get(product.get_absolute_url()))
     add_to_basket(client, product, 2)
     assert "2 pre-ordered — ships on release, 10 Dec" in html(client.get(reverse("basket:summary")))
+
+
+def test_preordered_items_read_as_pre_orders_not_as_waiting_for_stock(client, strategy, today):
+    user = UserFactory()
+    client.force_login(user)
+    preorder = stocked_product(
+        num_in_stock=0, mode=PolicyMode.PREORDER, release_date=dt.date(2026, 12, 10)
+    )
+    backordered = stocked_product(num_in_stock=0, lead_time_days=10)
+    order = place(basket_with(strategy, (preorder, 2), (backordered, 1)), user=user)
+
+    history = html(client.get(reverse("customer:order-list")))
+    assert "2 items pre-ordered — ship on release, 10 Dec" in history
+    assert "1 item waiting for stock — ships by 8 Dec" in history
+    assert "2 items waiting for stock" not in history
+
+    detail = html(client.get(reverse("customer:order", kwargs={"order_number": order.number})))
+    assert "2 pre-ordered — ships on release, 10 Dec" in detail
+    assert "2 waiting for stock" not in detail
+
+
+def test_capped_product_page_says_how_few_are_left_to_order(client, today):
+    product = stocked_product(num_in_stock=0, cap=5, lead_time_days=10)
+    record = product.stockrecords.get()
+    record.num_allocated = 3
+    record.save()
+    page = html(client.get(product.get_absolute_url()))
+    assert "Available on backorder — ships by 8 Dec. Only 2 left to order" in page
 
 
 def test_cap_exceeded_at_placement_shows_message_and_writes_nothing(client, today, mailoutbox):

@@ -51,6 +51,31 @@ def test_cap_limits_what_one_purchase_may_take(strategy, today):
     assert reason == "a maximum of 7 can be ordered"
 
 
+def test_capped_product_says_how_many_are_left_to_order_when_few(strategy, today):
+    product = stocked_product(num_in_stock=0, cap=5, lead_time_days=10)
+    availability = info(strategy, product).availability
+    assert availability.num_left_to_order == 5
+    assert availability.message == "Available on backorder — ships by 8 Dec. Only 5 left to order"
+    record = product.stockrecords.get()
+    record.num_allocated = 4
+    record.save()
+    availability = info(strategy, product).availability
+    assert availability.message == "Available on backorder — ships by 8 Dec. Only 1 left to order"
+
+
+def test_capped_product_counts_stock_and_cap_in_what_is_left_to_order(strategy, today):
+    availability = info(strategy, stocked_product(num_in_stock=2, cap=3)).availability
+    assert availability.message.endswith(". Only 5 left to order")
+
+
+def test_no_count_left_to_order_when_uncapped_or_many_are_left(strategy, today):
+    uncapped = info(strategy, stocked_product(num_in_stock=0)).availability
+    roomy = info(strategy, stocked_product(num_in_stock=0, cap=50)).availability
+    for availability in (uncapped, roomy):
+        assert availability.num_left_to_order is None
+        assert "left to order" not in availability.message
+
+
 def test_cap_used_up_makes_product_unavailable(strategy, today):
     product = stocked_product(num_in_stock=0, cap=5)
     record = product.stockrecords.get()
@@ -59,6 +84,7 @@ def test_cap_used_up_makes_product_unavailable(strategy, today):
     availability = info(strategy, product).availability
     assert not availability.is_available_to_buy
     assert availability.message == "Unavailable"
+    assert availability.num_left_to_order is None
     assert availability.is_purchase_permitted(1)[1] == (
         "no stock available and the backorder limit is reached"
     )
