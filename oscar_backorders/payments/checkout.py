@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from oscar.apps.payment.exceptions import PaymentError, UnableToTakePayment
 from oscar.core.loading import get_model
 
@@ -38,11 +39,17 @@ from oscar_backorders.payments.upfront import capture_in_stock
 
 logger = logging.getLogger(__name__)
 
-#: Test tokens the sandbox's payment form offers (the dummy gateway understands them).
+#: Test tokens the sandbox's payment form offers (the dummy gateway understands them). Lazy:
+#: the labels are translated when a page shows them, in that request's language.
 SANDBOX_TOKENS = (
-    ("ok", _("Test card: authorised")),
-    ("decline", _("Test card: declined")),
-    ("timeout", _("Test card: provider times out")),
+    ("ok", gettext_lazy("Test card: authorised")),
+    ("decline", gettext_lazy("Test card: declined")),
+    ("timeout", gettext_lazy("Test card: provider times out")),
+)
+
+#: The sentence under the sandbox's payment choices (``backorders_payment_hint``).
+SANDBOX_PAYMENT_HINT = gettext_lazy(
+    "Placing the order only authorises the total; each shipment is charged when it leaves."
 )
 
 
@@ -60,6 +67,7 @@ class AuthoriseAtCheckoutMixin:
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)  # type: ignore[misc]
         context.setdefault("backorders_payment_tokens", SANDBOX_TOKENS)
+        context.setdefault("backorders_payment_hint", SANDBOX_PAYMENT_HINT)
         return context
 
     def handle_payment(self, order_number: str, total: Any, **kwargs: Any) -> None:

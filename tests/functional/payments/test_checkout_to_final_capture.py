@@ -82,3 +82,21 @@ def test_declined_test_card_returns_to_payment_details_with_the_reason(
     )
     assert "Your payment was declined" in response.content.decode()
     assert not Order.objects.exists()
+
+
+def test_dutch_checkout_page_shows_the_sandbox_payment_choices_in_dutch(client, today, gateway):
+    from django.utils import translation
+
+    guest_checkout_to_preview(client, stocked_product(num_in_stock=0), 1)
+    with translation.override("nl"):
+        url = reverse("checkout:preview")
+    assert url.startswith("/nl/")
+    page = client.get(url).content.decode()
+    translation.activate("en-gb")  # the request activated Dutch in this thread
+    for dutch in (
+        "Testkaart: geautoriseerd",
+        "Testkaart: geweigerd",
+        "Bij het plaatsen van de bestelling wordt het totaalbedrag alleen gereserveerd",
+    ):
+        assert dutch in page
+    assert "Test card" not in page and "Placing the order" not in page
