@@ -28,7 +28,7 @@ from tests.markers import in_ci
 
 EXPECTED = {
     "nl": {
-        "product": "Na te bestellen — verzonden uiterlijk 8 dec",
+        "product": "Niet op voorraad, wel te bestellen — verzonden uiterlijk 8 dec",
         "money": "£\xa01.234,50",
         "basket": "3 nu verzonden, 2 nabesteld — verzonden uiterlijk 3 dec",
         "detail": [
@@ -50,9 +50,9 @@ EXPECTED = {
         ],
     },
     "id": {
-        "product": "Bisa dipesan — dikirim paling lambat 8 Des",
+        "product": "Stok habis, bisa pesan inden — dikirim paling lambat 8 Des",
         "money": "£1.234,50",
-        "basket": "3 dikirim sekarang, 2 tertunda — dikirim paling lambat 3 Des",
+        "basket": "3 dikirim sekarang, 2 inden — dikirim paling lambat 3 Des",
         "detail": [
             "Pengiriman barang Anda",
             "3 dari stok",
@@ -109,6 +109,16 @@ def test_product_page_basket_and_order_detail_render_translated(
     detail = client.get(detail_url).content.decode()
     for text in expected["detail"]:
         assert text in detail
+
+
+@pytest.mark.django_db
+def test_indonesian_product_page_says_a_backordered_product_is_out_of_stock(client, products):
+    # Glossary (docs/display.md): "inden" is ordering what the shop does not have yet, and
+    # "Stok habis" says so outright; "Bisa dipesan" ("can be ordered") lost that meaning.
+    with translation.override("id"):
+        page = client.get(products[0].get_absolute_url()).content.decode()
+    assert "Stok habis, bisa pesan inden" in page
+    assert "Bisa dipesan —" not in page
 
 
 # A shop that serves its admin in the staff's language: the admin inside `i18n_patterns`
