@@ -105,11 +105,22 @@ class BackorderEventInline(admin.TabularInline):
     model = BackorderEvent
     extra = 0
     can_delete = False
-    fields = ("date_created", "kind", "quantity", "old_date", "new_date", "reason", "actor")
+    fields = ("date_created", "kind", "quantity", "old_date", "new_date", "reason", "actor_display")
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("actor")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description=_("by"))
+    def actor_display(self, obj: Any) -> str:
+        # Oscar gives customers a random username; the email is what a merchant recognises.
+        actor = obj.actor
+        if actor is None:
+            return "-"
+        return actor.email or actor.get_username()
 
 
 # --- Merchant console: the backorder queue, its actions and reports ---
@@ -500,6 +511,14 @@ class BackorderLineAdmin(AdminPermissionsMixin, PromiseRiskColumns, admin.ModelA
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created at checkout only
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A line changes only through the queue's actions (each with its own permission and
+        # reason), so its page is view-only: no Save buttons over fields nobody can edit. Without
+        # an object (the queue) Django's own check stands.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the audit trail must survive

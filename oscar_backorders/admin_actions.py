@@ -234,11 +234,14 @@ def _confirm_and_apply(
     form_class: type[LinesActionForm],
     apply: Callable[[LinesActionForm, list[Any]], list[tuple[Any, str]]],
     all_or_nothing: bool = True,
+    reports_itself: bool = False,
 ) -> HttpResponse | None:
     """Render the confirmation page, or validate and apply the change to every selected line.
 
     ``apply`` returns ``(line, message)`` for each changed line (for the ``LogEntry``). With
     ``all_or_nothing`` one transaction wraps every change, so a refusal by a service undoes all.
+    With ``reports_itself`` ``apply`` tells the merchant what happened and no "N lines changed"
+    summary is added (an action whose result is not one change per selected line).
     """
     count = queryset.count()
     if count > MAX_LINES:
@@ -268,7 +271,7 @@ def _confirm_and_apply(
             else:
                 for line, message in changed:
                     modeladmin.log_change(request, line, message)
-                if changed:
+                if changed and not reports_itself:
                     modeladmin.message_user(
                         request,
                         ngettext(
@@ -395,6 +398,52 @@ def _not_installed(modeladmin: Any, request: HttpRequest, what: str) -> None:
     )
 
 
+def _allocation_report(result: Any, filled: list[Any], *, selected: set[int]) -> str:
+    """What "Allocate free stock now" did, in the merchant's words: the units allocated, the
+    lines that received them (and how many were not selected), the lines now ready to ship, or
+    why there was nothing to do."""
+    title = _("Allocate free stock now")
+    if not filled:
+        if not sum(result.waiting_before.values()):
+            reason = _("none of the selected lines is waiting for stock.")
+        else:
+            reason = _("there is no free stock for the products of the selected lines.")
+        return _("%(title)s: nothing to do, %(reason)s") % {"title": title, "reason": reason}
+    ready = sum(1 for line in filled if line.quantity_waiting == 0)
+    others = sum(1 for line in filled if line.pk not in selected)
+    parts = [
+        ngettext(
+            "%(title)s: allocated %(count)d unit of free stock.",
+            "%(title)s: allocated %(count)d units of free stock.",
+            result.units,
+        )
+        % {"title": title, "count": result.units},
+        ngettext("%(count)d line received stock.", "%(count)d lines received stock.", len(filled))
+        % {"count": len(filled)},
+    ]
+    if others:
+        parts.append(
+            ngettext(
+                "%(count)d of them was not selected: it comes first in the allocation order.",
+                "%(count)d of them were not selected: they come first in the allocation order.",
+                others,
+            )
+            % {"count": others}
+        )
+    if ready:
+        parts.append(
+            ngettext(
+                "%(count)d line is now ready to ship.",
+                "%(count)d lines are now ready to ship.",
+                ready,
+            )
+            % {"count": ready}
+        )
+    else:
+        parts.append(_("No line is ready to ship yet: each still waits for more units."))
+    return " ".join(parts)
+
+
 @admin.action(
     permissions=["allocate_backorder_stock"],
     description=gettext_lazy("Allocate free stock now…"),
@@ -408,9 +457,26 @@ def allocate_now(modeladmin: Any, request: HttpRequest, queryset: Any) -> HttpRe
     def apply(form: Any, lines: list[Any]) -> list[tuple[Any, str]]:
         reason = form.cleaned_data["reason"]
         stockrecord_ids = sorted({line.stockrecord_id for line in lines})
-        allocate_free_stock(stockrecord_ids, reason=reason, actor=request.user)
-        message = _("Allocated free stock of stock record %(id)s: %(reason)s")
-        return [(line, message % {"id": line.stockrecord_id, "reason": reason}) for line in lines]
+        result = allocate_free_stock(stockrecord_ids, reason=reason, actor=request.user)
+        # Free stock goes to the waiting lines of these stock records in priority order, so a
+        # line that was not selected may take it first: report and log the lines that got units.
+        units: dict[int, int] = {}
+        for allocation in result.allocations:
+            units[allocation.backorder_line_id] = (
+                units.get(allocation.backorder_line_id, 0) + allocation.quantity
+            )
+        filled = list(
+            modeladmin.model._default_manager.filter(pk__in=list(units))
+            .select_related("order")
+            .order_by("pk")
+        )
+        modeladmin.message_user(
+            request,
+            _allocation_report(result, filled, selected={line.pk for line in lines}),
+            messages.SUCCESS if filled else messages.INFO,
+        )
+        message = _("Allocated %(quantity)d unit(s) of free stock: %(reason)s")
+        return [(line, message % {"quantity": units[line.pk], "reason": reason}) for line in filled]
 
     return _confirm_and_apply(
         modeladmin,
@@ -420,6 +486,7 @@ def allocate_now(modeladmin: Any, request: HttpRequest, queryset: Any) -> HttpRe
         title=_("Allocate free stock now"),
         form_class=AllocateForm,
         apply=apply,
+        reports_itself=True,
     )
 
 

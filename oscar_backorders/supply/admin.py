@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from oscar.core.loading import get_model
@@ -33,7 +34,11 @@ from oscar_backorders.supply.confirmations import (
     withdraw_confirmation,
 )
 from oscar_backorders.supply.forms import ImportForm, PurchaseOrderLineForm, ReceiveForm
-from oscar_backorders.supply.imports import PurchaseOrderImportRefused, import_purchase_orders
+from oscar_backorders.supply.imports import (
+    PurchaseOrderImportRefused,
+    import_purchase_orders,
+    sample_csv,
+)
 from oscar_backorders.supply.receiving import receive_line
 from oscar_backorders.supply.reorder import reorder_advice
 
@@ -132,6 +137,11 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
         return [
             path("import/", wrap(self.import_view), name="oscar_backorders_purchaseorder_import"),
             path(
+                "import/sample.csv",
+                wrap(self.import_sample_view),
+                name="oscar_backorders_purchaseorder_import_sample",
+            ),
+            path(
                 "reorder-points/",
                 wrap(self.reorder_view),
                 name="oscar_backorders_purchaseorder_reorder",
@@ -184,6 +194,15 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
             "report": report,
         }
         return TemplateResponse(request, "oscar_backorders/admin/supply/import.html", context)
+
+    @requires("add_purchaseorder", "add_purchaseorderline")
+    def import_sample_view(self, request: HttpRequest) -> HttpResponse:
+        """A CSV file to start from, with every column the import reads."""
+        response = HttpResponse(
+            sample_csv(timezone.localdate()), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="purchase-orders-sample.csv"'
+        return response
 
     @requires("view_purchaseorder")
     def reorder_view(self, request: HttpRequest) -> HttpResponse:

@@ -19,7 +19,7 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import IO, Any
 
 from django.db import transaction
@@ -34,6 +34,32 @@ COLUMNS = ("reference", "supplier", "sku", "quantity", "expected_date")
 #: Columns a file may have; when absent, each row's value is empty.
 OPTIONAL_COLUMNS = ("confirmed_date",)
 MAX_ROWS = 10_000
+#: The sample file's rows: supplier code, SKU, quantity, days until expected, days until confirmed.
+SAMPLE_ROWS = (
+    ("PO-1001", "acme", "MUG-RED", 24, 14, 14),
+    ("PO-1001", "acme", "MUG-BLUE", 12, 21, None),
+)
+
+
+def sample_csv(today: date) -> str:
+    """A file :func:`import_purchase_orders` accepts once its codes and SKUs exist: every column,
+    and two lines of one purchase order (one with a confirmed date, one without), dated ahead
+    of ``today`` so the sample never goes stale."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow((*COLUMNS, *OPTIONAL_COLUMNS))
+    for reference, supplier, sku, quantity, expected, confirmed in SAMPLE_ROWS:
+        writer.writerow(
+            (
+                reference,
+                supplier,
+                sku,
+                quantity,
+                (today + timedelta(days=expected)).isoformat(),
+                "" if confirmed is None else (today + timedelta(days=confirmed)).isoformat(),
+            )
+        )
+    return out.getvalue()
 
 
 @dataclass(slots=True)

@@ -282,6 +282,7 @@ VIEW_WORLDS: dict[str, Callable[[World], Page]] = {
         {"table": next(iter(reports.TABLES))}
     ),
     "oscar_backorders_purchaseorder_import": _import_page,
+    "oscar_backorders_purchaseorder_import_sample": lambda w: Page(),
     "oscar_backorders_purchaseorder_reorder": lambda w: Page(),
     "oscar_backorders_purchaseorder_allocation": lambda w: Page(
         {"stockrecord_id": w.free_stock(2).pk}, post=lambda: {}

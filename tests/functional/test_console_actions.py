@@ -15,6 +15,7 @@ from oscar.test.factories import UserFactory
 
 from oscar_backorders import services
 from oscar_backorders.abstract_models import BackorderEventKind
+from oscar_backorders.allocation import Allocation, AllocationResult
 from oscar_backorders.exceptions import BackorderError
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
@@ -247,8 +248,11 @@ def fake_allocation(monkeypatch):
 
     def allocate_free_stock(stockrecord_ids, *, reason, actor):
         calls.append((list(stockrecord_ids), reason, actor))
+        allocations = []
         for line in BackorderLine.objects.filter(stockrecord_id__in=stockrecord_ids):
+            allocations.append(Allocation(line.pk, line.stockrecord_id, line.quantity_waiting))
             services.allocate_units(line.pk, line.quantity_waiting, reason=reason, actor=actor)
+        return AllocationResult(reason=reason, dry_run=False, allocations=tuple(allocations))
 
     module = types.ModuleType("oscar_backorders.allocation")
     module.allocate_free_stock = allocate_free_stock
@@ -283,6 +287,84 @@ def test_allocate_now_calls_the_allocation_with_the_stock_records_when_confirmed
     line.refresh_from_db()
     assert line.quantity_allocated == 2
     assert "Stock counted" in LogEntry.objects.get().get_change_message()
+
+
+def put_on_shelf(line, units):
+    """Stock counted in by an UPDATE: nothing allocates it until the merchant asks."""
+    type(line.stockrecord).objects.filter(pk=line.stockrecord_id).update(num_in_stock=units)
+
+
+def allocate_now_message(client, lines):
+    response = confirm(client, "allocate_now", lines, follow=True, reason="Stock counted")
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+def test_allocate_now_says_nothing_to_do_and_logs_nothing_when_there_is_no_free_stock(
+    client, superuser, line
+):
+    before = snapshot(line)
+    message = allocate_now_message(client, [line])
+    assert message == (
+        "Allocate free stock now: nothing to do, "
+        "there is no free stock for the products of the selected lines."
+    )
+    assert "changed" not in message
+    assert snapshot(line) == before
+    assert not LogEntry.objects.exists()
+
+
+def test_allocate_now_refuses_on_its_confirmation_page_when_a_selected_line_waits_for_nothing(
+    client, superuser, line
+):
+    put_on_shelf(line, 5)
+    services.allocate_units(line.pk, 2, reason="Found")
+    response = confirm(client, "allocate_now", [line], reason="Stock counted")
+    assert response.status_code == 200
+    assert "Nothing is waiting for stock on:" in response.content.decode()
+    assert not LogEntry.objects.exists()
+
+
+def test_allocate_now_reports_the_units_and_that_no_line_is_ready_when_stock_covers_part(
+    client, superuser, line
+):
+    put_on_shelf(line, 1)
+    message = allocate_now_message(client, [line])
+    assert message == (
+        "Allocate free stock now: allocated 1 unit of free stock. 1 line received stock. "
+        "No line is ready to ship yet: each still waits for more units."
+    )
+    line.refresh_from_db()
+    assert (line.quantity_allocated, line.quantity_waiting) == (1, 1)
+    assert "Allocated 1 unit(s) of free stock" in LogEntry.objects.get().get_change_message()
+
+
+def test_allocate_now_reports_the_lines_made_ready_to_ship_when_stock_covers_them(
+    client, superuser, line
+):
+    put_on_shelf(line, 2)
+    message = allocate_now_message(client, [line])
+    assert message == (
+        "Allocate free stock now: allocated 2 units of free stock. 1 line received stock. "
+        "1 line is now ready to ship."
+    )
+    line.refresh_from_db()
+    assert line.status == "allocated"
+
+
+def test_allocate_now_says_when_a_line_that_was_not_selected_took_the_stock_first(
+    client, superuser, line, strategy
+):
+    product = line.stockrecord.product
+    place(basket_with(strategy, (product, 1)), number="900002")
+    later = BackorderLine.objects.get(order__number="900002")
+    put_on_shelf(line, 3)
+    message = allocate_now_message(client, [later])
+    assert message == (
+        "Allocate free stock now: allocated 3 units of free stock. 2 lines received stock. "
+        "1 of them was not selected: it comes first in the allocation order. "
+        "2 lines are now ready to ship."
+    )
+    assert LogEntry.objects.count() == 2
 
 
 def test_allocate_now_says_not_installed_and_changes_nothing_when_allocation_is_absent(
@@ -387,4 +469,48 @@ def test_action_is_refused_when_more_lines_are_selected_than_one_action_may_chan
     )
     response = confirm(client, "change_priority", BackorderLine.objects.all(), priority=9)
     assert not BackorderLine.objects.filter(priority=9).exists()
+    assert not LogEntry.objects.exists()
+
+
+# --- the line page ---
+
+
+def line_page(client, line):
+    return client.get(reverse("admin:oscar_backorders_backorderline_change", args=[line.pk]))
+
+
+def test_line_page_names_the_cancelling_customer_by_email_not_by_oscars_username(
+    client, superuser, line
+):
+    # Oscar generates a random username for each customer.
+    customer = UserFactory(email="ada@example.com", username="a8f3kq0z7w")
+    services.cancel_units(line.pk, 1, actor=customer, reason="Changed my mind", by_customer=True)
+    page = line_page(client, line).content.decode()
+    assert "ada@example.com" in page
+    assert "a8f3kq0z7w" not in page
+
+
+def test_line_page_names_an_actor_without_email_by_username(client, line):
+    clerk = UserFactory(is_staff=True, is_superuser=True, email="", username="clerk-jo")
+    client.force_login(clerk)
+    services.cancel_units(line.pk, 1, actor=clerk, reason="Out of print")
+    assert "clerk-jo" in line_page(client, line).content.decode()
+
+
+def test_line_page_offers_no_save_button_when_nothing_on_it_is_editable(client, superuser, line):
+    response = line_page(client, line)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'name="_save"' not in page
+    assert 'name="_continue"' not in page
+    assert 'name="_addanother"' not in page
+
+
+def test_line_page_refuses_a_posted_save(client, superuser, line):
+    before = snapshot(line)
+    response = client.post(
+        reverse("admin:oscar_backorders_backorderline_change", args=[line.pk]), {"_save": "Save"}
+    )
+    assert response.status_code == 403
+    assert snapshot(line) == before
     assert not LogEntry.objects.exists()

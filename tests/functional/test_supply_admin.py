@@ -118,6 +118,44 @@ def test_csv_import_with_a_bad_row_is_refused_in_the_admin(merchant, waiting):
     assert PurchaseOrder.objects.count() == 0
 
 
+def test_csv_import_page_says_supplier_is_the_code_and_sku_the_stock_records_sku(merchant):
+    page = merchant.get(reverse("admin:oscar_backorders_purchaseorder_import")).content.decode()
+    assert "The supplier’s code" in page
+    assert "The stock record’s SKU" in page
+    assert reverse("admin:oscar_backorders_purchaseorder_import_sample") in page
+
+
+def test_csv_import_sample_downloads_with_every_column_and_two_example_rows(merchant, today):
+    response = merchant.get(reverse("admin:oscar_backorders_purchaseorder_import_sample"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    header, *rows = response.content.decode().splitlines()
+    assert header == "reference,supplier,sku,quantity,expected_date,confirmed_date"
+    assert len(rows) == 2
+    assert all(row.split(",")[4] > today.isoformat() for row in rows)
+
+
+def test_csv_import_sample_imports_once_its_supplier_and_skus_exist(merchant, today):
+    SupplierFactory(code="acme")
+    for sku in ("MUG-RED", "MUG-BLUE"):
+        record = stocked_product(num_in_stock=0).stockrecords.get()
+        type(record).objects.filter(pk=record.pk).update(partner_sku=sku)
+    sample = merchant.get(reverse("admin:oscar_backorders_purchaseorder_import_sample")).content
+    response = merchant.post(
+        reverse("admin:oscar_backorders_purchaseorder_import"),
+        {"file": SimpleUploadedFile("sample.csv", sample)},
+    )
+    assert response.status_code == 302
+    assert PurchaseOrderLine.objects.count() == 2
+
+
+def test_csv_import_sample_is_refused_to_staff_who_may_not_import(client):
+    staff_with(client, "view_purchaseorder")
+    response = client.get(reverse("admin:oscar_backorders_purchaseorder_import_sample"))
+    assert response.status_code == 403
+
+
 def test_allocation_preview_shows_the_plan_and_running_it_allocates(merchant, waiting):
     record, first, second = waiting
     type(record).objects.filter(pk=record.pk).update(num_in_stock=3)
