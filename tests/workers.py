@@ -39,7 +39,8 @@ def producer(broker_url: str) -> Iterator[Celery]:
 
     client = redis.Redis.from_url(broker_url)
     client.flushdb()
-    app = Celery("producer", broker=broker_url)
+    # Not the current app: the tests that run after must keep the shop's own.
+    app = Celery("producer", broker=broker_url, set_as_current=False)
     app.url = broker_url
     try:
         yield app

@@ -44,7 +44,7 @@ def test_a_celery_worker_answers_through_redis_when_started_on_it(redis_url, tmp
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    client = Celery("probe", broker=redis_url)
+    client = Celery("probe", broker=redis_url, set_as_current=False)
     try:
         replies = []
         deadline = time.monotonic() + 60
