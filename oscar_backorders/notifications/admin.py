@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from oscar.core.loading import get_model
 
-from oscar_backorders.admin_permissions import AdminPermissionsMixin
+from oscar_backorders.console.permissions import AdminPermissionsMixin
 from oscar_backorders.notifications.abstract_models import NoticeStatus
 
 Notice = get_model("oscar_backorders", "Notice")

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from oscar.core.loading import get_model
 
-from oscar_backorders.admin_permissions import AdminPermissionsMixin, requires
 from oscar_backorders.allocation import allocate_free_stock
+from oscar_backorders.console.permissions import AdminPermissionsMixin, requires
 from oscar_backorders.estimates.service import recompute
 from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.supply.confirmations import (

@@ -7,7 +7,7 @@ offered nothing, and a forged request is refused with 403 and changes nothing; s
 exactly the permissions it needs (and view) use it, and a ``LogEntry`` records what changed.
 
 What an action needs is what its ``has_<permission>_permission`` checks ask a user who holds
-everything; what a view needs is what it declares with ``admin_permissions.requires``. Each one
+everything; what a view needs is what it declares with ``console.permissions.requires``. Each one
 runs in a world built for it (``ACTION_WORLDS``, ``VIEW_WORLDS``): a new action or view without
 one fails here until it gets one.
 """
@@ -32,8 +32,9 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, reverse
 from oscar.core.loading import get_model
 
-from oscar_backorders import reports, services
-from oscar_backorders.admin_permissions import AdminPermissionsMixin
+from oscar_backorders import services
+from oscar_backorders.console import reports
+from oscar_backorders.console.permissions import AdminPermissionsMixin
 from oscar_backorders.notifications.abstract_models import (
     NoticeEventKind,
     NoticeKind,

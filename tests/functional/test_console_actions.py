@@ -449,7 +449,7 @@ def test_allocate_and_ship_are_not_run_when_staff_lacks_the_permission(
 def test_action_is_refused_when_more_lines_are_selected_than_one_action_may_change(
     client, superuser, today, monkeypatch
 ):
-    from oscar_backorders import admin_actions
+    from oscar_backorders.console import actions as admin_actions
     from tests.bulk import bulk_backorder_lines
 
     monkeypatch.setattr(admin_actions, "MAX_LINES", 3)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from oscar.core.loading import get_model
 from oscar.test.factories import SourceTypeFactory, UserFactory
 
-from oscar_backorders.admin import payment_state
+from oscar_backorders.console.payment_column import payment_state
 from tests.bulk import bulk_backorder_lines
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 from oscar.test.factories import SourceTypeFactory, UserFactory
 
-from oscar_backorders.admin import payment_state
+from oscar_backorders.console.payment_column import payment_state
 from tests.bulk import bulk_backorder_lines
 from tests.supply_factories import SupplierFactory
 

@@ -13,7 +13,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import PartnerFactory, UserFactory
 
 from oscar_backorders import services
-from oscar_backorders.exports import spreadsheet_safe
+from oscar_backorders.console.exports import spreadsheet_safe
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
 from tests.supply_factories import PurchaseOrderFactory, SupplierFactory
@@ -241,7 +241,7 @@ def test_bad_report_period_is_refused_with_a_message_and_the_default_period_show
 
 
 def test_bucketed_facts_give_the_same_aging_and_weeks_as_exact_days(today):
-    from oscar_backorders import reports
+    from oscar_backorders.console import reports
     from tests.bulk import bulk_backorder_lines
 
     bulk_backorder_lines(240)  # created over the last 120 days, two per day

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import translation
 
-from oscar_backorders.admin_risk import at_risk_above, likely_missed_from, percentage
+from oscar_backorders.console.risk import at_risk_above, likely_missed_from, percentage
 
 
 @pytest.mark.parametrize(

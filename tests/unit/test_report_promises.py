@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from oscar_backorders.report_promises import ShipmentFact, calibration, promise_accuracy
+from oscar_backorders.console.report_promises import ShipmentFact, calibration, promise_accuracy
 
 D = dt.date
 PROMISED = D(2026, 11, 20)

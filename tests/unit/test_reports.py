@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from oscar_backorders import charts
-from oscar_backorders.reports import (
+from oscar_backorders.console import charts
+from oscar_backorders.console.reports import (
     LineFact,
     ShipmentFact,
     aging_histogram,

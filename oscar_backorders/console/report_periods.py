@@ -1,6 +1,6 @@
 """What every report table shares: rows within a period of local days, and shares in percent.
 
-Used by :mod:`oscar_backorders.reports` and :mod:`oscar_backorders.report_promises`.
+Used by :mod:`oscar_backorders.console.reports` and :mod:`oscar_backorders.console.report_promises`.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
 from oscar_backorders.abstract_models import BackorderEventKind
-from oscar_backorders.report_periods import in_days, percent
+from oscar_backorders.console.report_periods import in_days, percent
 
 #: Group of units shipped after deliveries from more than one supplier.
 SEVERAL_SUPPLIERS = _("Several suppliers")

@@ -9,7 +9,7 @@ Two halves, kept apart so the arithmetic is testable without a database:
   (``values_list``, no model instances).
 
 The promise tables (accuracy by product, partner and supplier; calibration) live in
-:mod:`oscar_backorders.report_promises`, built the same way; their names are imported here too.
+:mod:`oscar_backorders.console.report_promises`, built the same way; their names are imported here too.
 :data:`TABLES` names every table's columns, for the report page and its CSV export.
 """
 
@@ -28,10 +28,10 @@ from oscar.core.loading import get_model
 
 from oscar_backorders import report_promises
 from oscar_backorders.abstract_models import BackorderStatus
-from oscar_backorders.report_periods import day_start, in_days, percent
-from oscar_backorders.report_promises import ShipmentFact as ShipmentFact
-from oscar_backorders.report_promises import promise_accuracy as promise_accuracy
-from oscar_backorders.report_promises import shipment_facts as shipment_facts
+from oscar_backorders.console.report_periods import day_start, in_days, percent
+from oscar_backorders.console.report_promises import ShipmentFact as ShipmentFact
+from oscar_backorders.console.report_promises import promise_accuracy as promise_accuracy
+from oscar_backorders.console.report_promises import shipment_facts as shipment_facts
 
 OPEN_STATUSES = (BackorderStatus.WAITING, BackorderStatus.ALLOCATED)
 
