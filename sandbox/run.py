@@ -18,7 +18,7 @@ VAR = Path(os.environ.get("SANDBOX_VAR_DIR", HERE / "var"))
 
 
 def main() -> int:
-    for folder in ("broker/out", "broker/processed", "mail"):
+    for folder in ("broker/out", "broker/processed", "broker/control", "mail"):
         (VAR / folder).mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent), str(HERE), env.get("PYTHONPATH", "")])

@@ -124,7 +124,7 @@ def _sandbox_env(var: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     var = tmp_path_factory.mktemp("sandbox")
-    for folder in ("broker/out", "broker/processed", "mail"):
+    for folder in ("broker/out", "broker/processed", "broker/control", "mail"):
         (var / folder).mkdir(parents=True, exist_ok=True)
     env = _sandbox_env(var)
     manage = [sys.executable, str(ROOT / "sandbox" / "manage.py")]

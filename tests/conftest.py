@@ -8,6 +8,7 @@ from oscar.core.loading import get_class
 
 from tests.browser import browser_page, chromium, sandbox  # noqa: F401 (fixtures)
 from tests.markers import check_item
+from tests.workers import broker, started  # noqa: F401 (fixtures of the worker tests)
 
 #: Tests run on a fixed Tuesday so business-day arithmetic is predictable.
 TODAY = dt.date(2026, 11, 24)

@@ -23,12 +23,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote, urlparse, urlunparse
 
+import pytest
 from celery import Celery
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 SEND = "oscar_backorders.notifications.tasks.send_notice"
 SWEEP = "oscar_backorders.notifications.tasks.dispatch_due_notices"
+#: The Redis database the worker tests use as their broker, emptied before and after.
+REDIS_DB = os.environ.get("BACKORDERS_TEST_REDIS_DB", "4")
 
 
 @contextlib.contextmanager
@@ -168,6 +171,20 @@ def workers() -> Iterator[Workers]:
         yield started
     finally:
         started.kill_all()
+
+
+@pytest.fixture
+def broker(redis_url: str) -> Iterator[Celery]:
+    """A producer on database :data:`REDIS_DB` of the test Redis (``broker.url`` for workers)."""
+    with producer(on_database(redis_url, REDIS_DB)) as app:
+        yield app
+
+
+@pytest.fixture
+def started() -> Iterator[Workers]:
+    """Start workers with ``started.start(...)``; every one is killed when the test ends."""
+    with workers() as pool:
+        yield pool
 
 
 def accepted(mail_dir: Path) -> list[tuple[int, int]]:

@@ -28,6 +28,10 @@ then mark it *sent* until the mark sticks.
    milliseconds between the accept and the mark, it is a duplicate: the one window left, which no
    SMTP server lets us close (a provider that deduplicates on the Message-ID, or on the key
    ``BACKORDERS_NOTICE_EMAIL_HOOK`` hands it, closes it).
+
+Nothing here imports a task: :func:`enqueue` hands the ``send_notice`` task its ids by name,
+after commit, through :mod:`oscar_backorders.queueing`; the tasks in
+:mod:`~oscar_backorders.notifications.tasks` call this module, never the other way round.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from oscar_backorders.notifications import content, mail
 from oscar_backorders.notifications.abstract_models import NoticeStatus
 from oscar_backorders.notifications.email_types import ensure_email_types
 from oscar_backorders.notifications.notices import EMAIL_CODES, retry_delay
+from oscar_backorders.queueing import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -93,24 +98,18 @@ def claim(
         return None
 
 
+#: The registered name of the task that sends one notice (``tasks.send_notice``); services reach
+#: it by name only (:mod:`oscar_backorders.queueing`), never by importing the task module.
+SEND_NOTICE_TASK = "oscar_backorders.notifications.tasks.send_notice"
+
+
 def enqueue(notice_ids: Iterable[int]) -> None:
     """Ask a worker to send these notices once the current transaction commits.
 
-    Only a shortcut: the sweep (``dispatch_due_notices``) sends whatever this misses.
+    Only a shortcut: the sweep (``dispatch_due_notices``) sends whatever this misses, so a broker
+    that cannot be reached never fails the request that recorded the notice.
     """
-    ids = list(notice_ids)
-    if not ids:
-        return
-
-    def _send(ids: list[int] = ids) -> None:
-        from oscar_backorders.notifications.tasks import send_notice as task
-
-        for notice_id in ids:
-            task.delay(notice_id)
-
-    # robust: a broker that cannot be reached must not fail the request that recorded the
-    # notice; the sweep sends it.
-    transaction.on_commit(_send, robust=True)
+    enqueue_after_commit(SEND_NOTICE_TASK, [(notice_id,) for notice_id in notice_ids])
 
 
 def render(notice: Any) -> dict[str, str] | None:
@@ -376,4 +375,12 @@ def send_due(*, chunk_size: int) -> int:
     return sent
 
 
-__all__ = ["claim", "due_notice_ids", "enqueue", "render", "send_due", "send_notice"]
+__all__ = [
+    "SEND_NOTICE_TASK",
+    "claim",
+    "due_notice_ids",
+    "enqueue",
+    "render",
+    "send_due",
+    "send_notice",
+]

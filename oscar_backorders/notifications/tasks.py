@@ -1,5 +1,11 @@
 """Celery tasks of the notifications: scan the database for what is due, then send it.
 
+Thin wrappers: each calls the service functions of :mod:`~oscar_backorders.notifications.scans`
+and :mod:`~oscar_backorders.notifications.dispatch`, which never import this module (the one
+service that enqueues work, ``dispatch.enqueue``, names ``send_notice`` by its registered name:
+see :mod:`oscar_backorders.queueing`). The ``name=`` strings are what django-celery-beat's
+``PeriodicTask`` rows store: never change them (``tests/integration/test_celery_tasks.py``).
+
 Every task takes ids or nothing, re-reads the state it acts on, and is safe to run twice or on
 two workers at once (claims are unique, sending locks the row). ``acks_late`` with
 ``reject_on_worker_lost``: a worker killed mid-task gives its message back to the broker, and the

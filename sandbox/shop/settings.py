@@ -192,10 +192,13 @@ BACKORDERS_NOTICE_BATCH_SECONDS = 60
 # Celery: embedded filesystem broker by default, Redis for scale-out.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
+    # Every folder of the transport under var/broker (git-ignored), the exchange table
+    # (control_folder) too: kombu's default is "control" in the process's working directory.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(VAR_DIR / "broker" / "out"),
         "data_folder_out": str(VAR_DIR / "broker" / "out"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True

@@ -89,3 +89,37 @@ def test_worker_of_an_app_that_does_not_autodiscover_knows_them_too():
     registry = worker_registry(NO_AUTODISCOVERY)
     for schedule in beat.SCHEDULES:
         assert {schedule.task, *schedule.aliases} & registry, schedule.name
+
+
+#: Every task name the plugin registers, exactly: django-celery-beat's ``PeriodicTask`` rows of
+#: existing shops store these strings, so a renamed or moved task must keep its ``name=``.
+REGISTERED_TASK_NAMES = frozenset(
+    {
+        "oscar_backorders.notifications.tasks.dispatch_due_notices",
+        "oscar_backorders.notifications.tasks.expire_delay_consents",
+        "oscar_backorders.notifications.tasks.grant_compensation",
+        "oscar_backorders.notifications.tasks.scan_follow_ups",
+        "oscar_backorders.notifications.tasks.scan_order_events",
+        "oscar_backorders.notifications.tasks.scan_overruns",
+        "oscar_backorders.notifications.tasks.send_merchant_digest",
+        "oscar_backorders.notifications.tasks.send_notice",
+        "oscar_backorders.payments.refresh_expiring_authorisations",
+        "oscar_backorders.payments.retry_payments",
+        "oscar_backorders.supply.tasks.allocate_free_stock_task",
+        "oscar_backorders.supply.tasks.check_reorder_points",
+        "oscar_backorders.supply.tasks.nightly_full_recompute",
+        "oscar_backorders.supply.tasks.recompute_estimates_task",
+    }
+)
+
+
+def test_task_names_stay_unchanged_when_modules_are_reorganised():
+    plugin_tasks = {name for name in worker_registry() if name.startswith("oscar_backorders.")}
+    assert plugin_tasks == REGISTERED_TASK_NAMES
+
+
+def test_notice_sending_is_enqueued_under_the_send_notice_tasks_registered_name():
+    from oscar_backorders.notifications import dispatch, tasks
+
+    assert tasks.send_notice.name == dispatch.SEND_NOTICE_TASK
+    assert dispatch.SEND_NOTICE_TASK in REGISTERED_TASK_NAMES

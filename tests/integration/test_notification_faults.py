@@ -38,33 +38,17 @@ from tests.workers import (
     RedisServer,
     accepted,
     deliveries,
-    on_database,
     producer,
-    workers,
 )
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
-REDIS_DB = os.environ.get("BACKORDERS_TEST_REDIS_DB", "4")
 Notice = get_model("oscar_backorders", "Notice")
 Email = get_model("communication", "Email")
 
 #: The mail server: seconds before it accepts a message, and after it accepted it until the send
 #: returns (the rest of the SMTP session: QUIT, one round trip to a nearby server).
 MAIL_DELAY, MAIL_AFTER = 0.005, 0.01
-
-
-@pytest.fixture
-def broker(redis_url):
-    with producer(on_database(redis_url, REDIS_DB)) as app:
-        yield app
-
-
-@pytest.fixture
-def started():
-    """Start workers with ``started.start(...)``; every one is killed when the test ends."""
-    with workers() as pool:
-        yield pool
 
 
 @pytest.fixture

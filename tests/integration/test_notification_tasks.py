@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from oscar.core.loading import get_model
 
 from oscar_backorders import services
@@ -73,3 +75,16 @@ def test_send_notice_task_reports_status_of_a_missing_notice(db):
 
 def run_with_args(task, *args):
     return task.apply(args=args).get()
+
+
+def test_notices_command_sends_once_when_run_twice(waiting):
+    services.cancel_units(waiting.pk, 1, reason="out of production")
+    outputs = []
+    with time_machine.travel(NOW + dt.timedelta(minutes=10), tick=False):
+        for _run in range(2):
+            out = StringIO()
+            call_command("backorder_notices", stdout=out)
+            outputs.append(out.getvalue())
+    assert "line events: 1" in outputs[0] and "sent: 1" in outputs[0]
+    assert "line events: 0" in outputs[1] and "sent: 0" in outputs[1]
+    assert [m.subject for m in mail.outbox] == [f"Order {waiting.order.number}: items cancelled"]

@@ -11,7 +11,6 @@ are in ``test_notification_faults.py``.
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -21,24 +20,11 @@ from oscar_backorders.notifications import dispatch
 from oscar_backorders.notifications.abstract_models import NoticeKind, NoticeStatus
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
-from tests.workers import SEND, SWEEP, deliveries, on_database, producer, workers
+from tests.workers import SEND, SWEEP, deliveries
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
-REDIS_DB = os.environ.get("BACKORDERS_TEST_REDIS_DB", "4")
 Notice = get_model("oscar_backorders", "Notice")
-
-
-@pytest.fixture
-def broker(redis_url):
-    with producer(on_database(redis_url, REDIS_DB)) as app:
-        yield app
-
-
-@pytest.fixture
-def started():
-    with workers() as pool:
-        yield pool
 
 
 def statuses(ids):

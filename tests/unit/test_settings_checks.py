@@ -130,6 +130,8 @@ def test_unknown_setting_with_no_close_name_is_an_error_pointing_at_the_docs(set
         # supply
         ("SERVICE_LEVEL", 1.2, "E201", "from 0.5 up to (not including) 1"),
         ("SERVICE_LEVEL", "high", "E201", "number"),
+        ("PROMISE_CONFIDENCE", 1.5, "E201", "from 0.5 up to (not including) 1"),
+        ("PROMISE_CONFIDENCE", 0, "E201", "from 0.5 up to (not including) 1"),
         ("PRIORITY_ORDER", "nowhere.Order", "E202", "cannot be imported"),
         (
             "PRIORITY_ORDER",

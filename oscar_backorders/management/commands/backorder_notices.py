@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from oscar_backorders.notifications import scans
-from oscar_backorders.notifications.tasks import dispatch_due_notices
+from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.notifications import dispatch, scans
 
 
 class Command(BaseCommand):
@@ -29,4 +29,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{label}: {len(step())}")
         digest = scans.claim_merchant_digest()
         self.stdout.write(f"merchant digest: {1 if digest else 0}")
-        self.stdout.write(f"sent: {dispatch_due_notices()}")
+        sent = dispatch.send_due(chunk_size=backorder_settings.NOTICE_CHUNK_SIZE)
+        self.stdout.write(f"sent: {sent}")
