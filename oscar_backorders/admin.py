@@ -6,32 +6,19 @@ its own admin classes.
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
-
 from oscar_backorders.console import policies, queue  # noqa: F401  (registers the admin classes)
+from oscar_backorders.deprecation import moved_names
 from oscar_backorders.notifications import admin as notifications_admin  # noqa: F401
 from oscar_backorders.payments import admin as payments_admin  # noqa: F401
 from oscar_backorders.supply import admin as supply_admin  # noqa: F401
 
-#: Names this module used to define, and where they live now.
-_MOVED = {
-    "payment_state": "oscar_backorders.console.payment_column",
-    "authorisations_prefetch": "oscar_backorders.console.payment_column",
-    "BackorderLineAdmin": "oscar_backorders.console.queue",
-    "BackorderPolicyAdmin": "oscar_backorders.console.policies",
-}
-
-
-def __getattr__(name: str) -> Any:
-    """Old import paths keep working for one release, with a ``DeprecationWarning``."""
-    if name in _MOVED:
-        from importlib import import_module
-
-        warnings.warn(
-            f"oscar_backorders.admin.{name} moved to {_MOVED[name]}.{name}",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Names this module used to define: old import paths keep working, with a DeprecationWarning.
+__getattr__ = moved_names(
+    __name__,
+    {
+        "payment_state": "oscar_backorders.console.payment_column.payment_state",
+        "authorisations_prefetch": "oscar_backorders.console.payment_column.authorisations_prefetch",
+        "BackorderLineAdmin": "oscar_backorders.console.queue.BackorderLineAdmin",
+        "BackorderPolicyAdmin": "oscar_backorders.console.policies.BackorderPolicyAdmin",
+    },
+)
