@@ -299,7 +299,7 @@ def test_apply_is_refused_while_celery_beat_holds_its_lease_but_a_dry_run_is_not
 
 def test_release_is_refused_and_changes_nothing_when_a_counter_moves_under_it(partial, monkeypatch):
     """Where the database has no row locks, an order placed mid-run must not be overwritten."""
-    from oscar_backorders import uninstall
+    from oscar_backorders.uninstall import release as uninstall
 
     product, order = partial
     real = uninstall.lock_stockrecords

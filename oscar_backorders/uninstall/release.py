@@ -1,40 +1,12 @@
-"""Uninstalling the plugin: give Oscar back its own stock counters, schedules and email types.
-
-While the plugin is installed every ordered unit is allocated on Oscar's ``StockRecord`` (README,
-"How stock is counted"): ``num_allocated`` also counts backordered units that wait for stock, and
-``net_stock_level`` is negative by that many. Plain Oscar never allocates a unit it does not have.
-:func:`release_backorder_allocations` takes exactly those units off the counters, once:
-
-- **Stock record.** The units allocated beyond the shelf (``num_allocated - num_in_stock``) are the
-  ones with no stock behind them; all of them wait on backordered lines (``check_backorders``
-  reports it otherwise). They are released, and only they: a waiting unit for which stock *is* on
-  the shelf (restock allocation has not run for it yet) keeps its allocation, as restock
-  allocation would have given it that stock. So the release never makes a unit sellable:
-  ``net_stock_level`` rises to at most 0. The released units come from the lines restock
-  allocation would serve last (``BACKORDERS_PRIORITY_ORDER``, read backwards).
-- **Order line.** Oscar's ``Line.num_allocated`` drops by the same units, and by the line's
-  cancelled backordered units: :func:`oscar_backorders.services.cancel_units` gives those back on
-  the stock record only, so Oscar's line still counts them, and Oscar's
-  ``EventHandler.cancel_stock_allocations`` would give them back a second time. A unit is released
-  only while the order line still counts it.
-
-Each run records what it did in :class:`ReleasedAllocation` rows (a later run subtracts them, so
-nothing is released twice) and adds an order note to every order whose units it released: the
-notes stay in Oscar's dashboard after the plugin's tables are gone.
-
-:func:`remove_schedules_and_email_types` removes the django-celery-beat ``PeriodicTask`` rows and
-the ``CommunicationEventType`` rows the plugin created. docs/uninstall.md gives the order of the
-steps; both functions only plan unless ``apply=True``.
-"""
+"""Releasing the allocations of waiting backordered units on Oscar's counters, once."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
@@ -43,91 +15,14 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_backorders.abstract_models import BackorderStatus
-from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.locks import lock_stockrecords
 from oscar_backorders.priorities import in_priority_order, load_waiting_lines
-
-
-class ReleaseRefused(BackorderError, ValueError):
-    """The release (or removal) was refused before anything changed; the message says why."""
-
-    def __init__(self, message: str, *, value: Any = None) -> None:
-        self.value = value
-        super().__init__(message)
-
-
-# --- the plan (pure) -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LineState:
-    """What the release needs to know about one backordered line (plain data)."""
-
-    backorder_line_id: int
-    order_line_id: int
-    waiting: int  # units waiting for stock, as the plugin counts them
-    cancelled: int  # units cancelled through the plugin
-    released: int = 0  # units earlier runs took off the stock record
-    line_released: int = 0  # units earlier runs took off the order line's counter
-    line_allocated: int = 0  # the order line's ``num_allocated`` now
-
-
-@dataclass(frozen=True, slots=True)
-class LineRelease:
-    backorder_line_id: int
-    order_line_id: int
-    quantity: int  # off the stock record's num_allocated
-    line_quantity: int  # off the order line's num_allocated
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    lines: tuple[LineRelease, ...] = ()
-    #: Waiting units with stock on the shelf: they keep their allocation.
-    kept: int = 0
-    #: Units allocated beyond the shelf that no backordered line accounts for: left alone.
-    unexplained: int = 0
-
-    @property
-    def units(self) -> int:
-        return sum(line.quantity for line in self.lines)
-
-
-def plan_release(
-    *, num_in_stock: int | None, num_allocated: int | None, lines: Sequence[LineState]
-) -> Plan:
-    """Pure: what to release on one stock record and on its lines' order lines.
-
-    ``lines`` are the stock record's backordered lines in priority order (highest first).
-    """
-    shortfall = max((num_allocated or 0) - (num_in_stock or 0), 0)
-    pending: dict[int, int] = {}  # owed to the order line's counter from before this run
-    releasable: dict[int, int] = {}
-    for line in lines:
-        owed = max(line.released + line.cancelled - line.line_released, 0)
-        still_counted = max(line.line_allocated - owed, 0)
-        pending[line.backorder_line_id] = owed
-        releasable[line.backorder_line_id] = max(
-            min(line.waiting - line.released, still_counted), 0
-        )
-    waiting = sum(releasable.values())
-    to_release = min(shortfall, waiting)
-    taken: dict[int, int] = {}
-    left = to_release
-    for line in reversed(lines):  # the lines restock allocation would serve last
-        quantity = min(left, releasable[line.backorder_line_id])
-        taken[line.backorder_line_id] = quantity
-        left -= quantity
-    planned = []
-    for line in lines:
-        quantity = taken.get(line.backorder_line_id, 0)
-        line_quantity = min(pending[line.backorder_line_id] + quantity, line.line_allocated)
-        if quantity or line_quantity:
-            planned.append(
-                LineRelease(line.backorder_line_id, line.order_line_id, quantity, line_quantity)
-            )
-    return Plan(lines=tuple(planned), kept=waiting - to_release, unexplained=shortfall - to_release)
-
+from oscar_backorders.uninstall.plan import (
+    LineState,
+    Plan,
+    ReleaseRefused,
+    plan_release,
+)
 
 # --- the release -----------------------------------------------------------------------------
 
@@ -480,101 +375,3 @@ def _write(result: ReleaseResult, details: dict[int, dict[str, Any]]) -> None:
                 )
             )
     OrderNote._default_manager.bulk_create(notes)
-
-
-# --- schedules and email types ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class EmailTypeRemoval:
-    code: str
-    name: str
-    edited: bool  # its templates were edited in Oscar's dashboard (the edits go with it)
-    used_by: int  # order communication events that point at it: then it is kept
-
-    @property
-    def removed(self) -> bool:
-        return not self.used_by
-
-
-@dataclass(frozen=True, slots=True)
-class RemovalResult:
-    applied: bool
-    schedules: tuple[tuple[str, str], ...] = ()  # (name, task) of each PeriodicTask
-    email_types: tuple[EmailTypeRemoval, ...] = ()
-    beat_installed: bool = True
-
-
-@transaction.atomic
-def remove_schedules_and_email_types(*, apply: bool = False) -> RemovalResult:
-    """Remove the plugin's Celery beat schedules and email types (with ``apply``; else plan).
-
-    Schedules: django-celery-beat ``PeriodicTask`` rows named as in
-    :data:`oscar_backorders.notifications.beat.SCHEDULES`, or running one of the plugin's tasks
-    under another name. Their interval and crontab rows are shared and stay. Email types: the
-    ``CommunicationEventType`` rows of :data:`oscar_backorders.notifications.notices.EMAIL_CODES`;
-    one that an order's communication event points at is kept (deleting it would delete that
-    order history with it). Oscar's own types (``ORDER_PLACED``) are never touched.
-    """
-    from oscar_backorders.notifications.beat import SCHEDULES
-    from oscar_backorders.notifications.notices import EMAIL_CODES
-
-    CommunicationEventType = get_model("communication", "CommunicationEventType")
-    CommunicationEvent = get_model("order", "CommunicationEvent")
-    schedules: list[tuple[str, str]] = []
-    beat_installed = apps.is_installed("django_celery_beat")
-    if beat_installed:
-        PeriodicTask = get_model("django_celery_beat", "PeriodicTask")
-        tasks = PeriodicTask.objects.filter(
-            Q(name__in=[schedule.name for schedule in SCHEDULES])
-            | Q(task__startswith="oscar_backorders.")
-        ).order_by("name")
-        schedules = list(tasks.values_list("name", "task"))
-        if apply:
-            tasks.delete()
-    email_types = []
-    for event_type in CommunicationEventType._default_manager.filter(
-        code__in=list(EMAIL_CODES.values())
-    ).order_by("code"):
-        used_by = CommunicationEvent._default_manager.filter(event_type=event_type).count()
-        email_types.append(
-            EmailTypeRemoval(
-                code=event_type.code,
-                name=event_type.name,
-                edited=any(
-                    getattr(event_type, name)
-                    for name in (
-                        "email_subject_template",
-                        "email_body_template",
-                        "email_body_html_template",
-                        "sms_template",
-                    )
-                ),
-                used_by=used_by,
-            )
-        )
-    if apply:
-        CommunicationEventType._default_manager.filter(
-            code__in=[e.code for e in email_types if e.removed]
-        ).delete()
-    return RemovalResult(
-        applied=apply,
-        schedules=tuple(schedules),
-        email_types=tuple(email_types),
-        beat_installed=beat_installed,
-    )
-
-
-__all__ = [
-    "EmailTypeRemoval",
-    "LineRelease",
-    "LineState",
-    "Plan",
-    "ReleaseRefused",
-    "ReleaseResult",
-    "RemovalResult",
-    "StockRelease",
-    "plan_release",
-    "release_backorder_allocations",
-    "remove_schedules_and_email_types",
-]
