@@ -50,7 +50,7 @@ MESSAGES_ENV := cd oscar_backorders && DJANGO_SETTINGS_MODULE=tests.settings PYT
 messages: venv
 	$(MESSAGES_ENV) $(abspath $(PY)) -m django makemessages -l nl -l zh_Hans -l id \
 		--no-obsolete --add-location file \
-		--ignore "templates/oscar/communication/emails/commtype_order_placed_body.txt"
+		--ignore "templates/oscar/communication/emails/commtype_order_placed_body.*"
 	$(MESSAGES_ENV) $(abspath $(PY)) -m django compilemessages
 
 ## Placement throughput and per-page query counts, plugin versus plain Oscar.
