@@ -47,7 +47,7 @@ _FACTS = """
 import json
 from oscar.core.loading import get_class, get_model
 from oscar_backorders.demo import DEMO_PRODUCTS
-from oscar_backorders.formatting import ship_date
+from oscar_backorders.formatting import order_date, ship_date
 Product = get_model("catalogue", "Product")
 strategy = get_class("partner.strategy", "Selector")().strategy()
 facts = {}
@@ -59,6 +59,7 @@ for demo in DEMO_PRODUCTS:
         "path": product.get_absolute_url(),
         "message": str(availability.message),
         "ships_by": ship_date(availability.dispatch_date) if availability.dispatch_date else "",
+        "order_date": order_date(availability.dispatch_date),
         "price": str(strategy.fetch_for_product(product).price.incl_tax),
     }
 print("FACTS " + json.dumps(facts))
@@ -96,6 +97,10 @@ class Sandbox:
     def ships_by(self, upc: str) -> str:
         """The estimated ship date of ``upc`` as the shop writes it, e.g. "9 Dec" ("": none)."""
         return self.products[upc]["ships_by"]
+
+    def order_date(self, upc: str) -> str:
+        """The same date as pages about a placed order write it, e.g. "9 Dec 2026"."""
+        return self.products[upc]["order_date"]
 
     def title(self, upc: str) -> str:
         return self.products[upc]["title"]
