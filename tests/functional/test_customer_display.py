@@ -151,7 +151,7 @@ def test_thank_you_page_and_email_do_not_say_anything_ships_now_when_every_item_
         assert "ships now" not in text
         assert "Nothing in your order is in stock yet. Each item ships as shown below" in text
         assert "2 of 2 on backorder — ships by 8 Dec 2026" in text
-        assert "1 of 1 pre-ordered — ships on release, 10 Dec" in text
+        assert "1 of 1 pre-ordered — ships on release, 10 Dec 2026" in text
 
 
 def test_registered_checkout_leads_to_order_history_with_backorder_state(
@@ -215,12 +215,12 @@ def test_preordered_items_read_as_pre_orders_not_as_waiting_for_stock(client, st
     order = place(basket_with(strategy, (preorder, 2), (backordered, 1)), user=user)
 
     history = html(client.get(reverse("customer:order-list")))
-    assert "2 items pre-ordered — ship on release, 10 Dec" in history
+    assert "2 items pre-ordered — ship on release, 10 Dec 2026" in history
     assert "1 item waiting for stock — ships by 8 Dec 2026" in history
     assert "2 items waiting for stock" not in history
 
     detail = html(client.get(reverse("customer:order", kwargs={"order_number": order.number})))
-    assert "2 pre-ordered — ships on release, 10 Dec" in detail
+    assert "2 pre-ordered — ships on release, 10 Dec 2026" in detail
     assert "2 waiting for stock" not in detail
 
 
