@@ -17,12 +17,14 @@ venv: $(VENV)/.installed
 
 sandbox-setup: venv
 	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) sandbox_site
 	$(MANAGE) load_backorder_demo
 	$(MANAGE) load_supply_demo
 	$(MANAGE) update_index -v0
 	$(MANAGE) sandbox_admin
 
-## Set up and run the sandbox shop on http://127.0.0.1:8000 with a Celery worker and beat.
+## Set up and run the sandbox shop on http://127.0.0.1:8000 (SANDBOX_HOST=host:port to change it)
+## with a Celery worker and beat; the Site is set to that host, so emails link there.
 sandbox: sandbox-setup
 	$(PY) sandbox/run.py
 
@@ -50,7 +52,7 @@ MESSAGES_ENV := cd oscar_backorders && DJANGO_SETTINGS_MODULE=tests.settings PYT
 messages: venv
 	$(MESSAGES_ENV) $(abspath $(PY)) -m django makemessages -l nl -l zh_Hans -l id \
 		--no-obsolete --add-location file \
-		--ignore "templates/oscar/communication/emails/commtype_order_placed_body.txt"
+		--ignore "templates/oscar/communication/emails/commtype_order_placed_body.*"
 	$(MESSAGES_ENV) $(abspath $(PY)) -m django compilemessages
 
 ## Placement throughput and per-page query counts, plugin versus plain Oscar.

@@ -1,4 +1,11 @@
-"""How the plugin shows a date to a customer, in the active language."""
+"""How the plugin shows a date to a customer, in the active language.
+
+One format per context: product pages, the basket and the checkout preview speak of "ships by
+8 Dec" (:func:`ship_date`, short); everything about a placed order (thank-you page, order history
+and detail, cancel page, every email) uses Django's localised ``DATE_FORMAT`` with the year
+(:func:`order_date`: "8 Dec 2026", Dutch "8 december 2026"), so a promised date and an estimate
+side by side read alike.
+"""
 
 from __future__ import annotations
 
@@ -21,3 +28,10 @@ def ship_date(day: date | None) -> str:
         # Translators: a short date with year, in Django's date format syntax.
         fmt = pgettext("short ship date with year", "j M Y")
     return date_format(day, fmt)
+
+
+def order_date(day: date | None) -> str:
+    """A full, localised date for anything about a placed order: Django's ``DATE_FORMAT``."""
+    if day is None:
+        return ""
+    return date_format(day, "DATE_FORMAT")

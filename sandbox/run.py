@@ -1,7 +1,9 @@
 """Run the sandbox: web server on 127.0.0.1:8000, a Celery worker and Celery beat.
 
-Ctrl-C stops all three. The broker is kombu's filesystem transport under sandbox/var/broker unless
-CELERY_BROKER_URL says otherwise.
+``SANDBOX_HOST`` (environment) serves elsewhere, e.g. ``SANDBOX_HOST=127.0.0.1:8010``; before
+starting, the Site is pointed at that host (``manage.py sandbox_site``), so every email links
+to where the shop runs. Ctrl-C stops all three. The broker is kombu's filesystem transport under
+sandbox/var/broker unless CELERY_BROKER_URL says otherwise.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ def main() -> int:
     env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent), str(HERE), env.get("PYTHONPATH", "")])
     env.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
     py = sys.executable
+    host = env.setdefault("SANDBOX_HOST", "127.0.0.1:8000")
+    subprocess.run([py, str(HERE / "manage.py"), "sandbox_site"], cwd=HERE, env=env, check=True)
     commands = {
-        "web": [py, str(HERE / "manage.py"), "runserver", "127.0.0.1:8000", "--noreload"],
+        "web": [py, str(HERE / "manage.py"), "runserver", host, "--noreload"],
         "worker": [
             py,
             "-m",
@@ -50,7 +54,7 @@ def main() -> int:
     }
     procs = {name: subprocess.Popen(cmd, cwd=HERE, env=env) for name, cmd in commands.items()}
     print(
-        f"Sandbox: http://127.0.0.1:8000/  admin: http://127.0.0.1:8000/admin/  "
+        f"Sandbox: http://{host}/  admin: http://{host}/admin/  "
         f"mail: {VAR / 'mail'}  (Ctrl-C stops all)",
         flush=True,
     )

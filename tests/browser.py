@@ -1,7 +1,8 @@
 """Fixtures for browser tests: the sandbox shop on a free port, and Debian's Chromium.
 
-``sandbox`` migrates a fresh SQLite database in a temporary directory, loads the demo catalogue
-and serves the sandbox with ``runserver`` on a free port of 127.0.0.1 (threaded: Chromium opens
+``sandbox`` migrates a fresh SQLite database in a temporary directory, points its Site at the
+server (``sandbox_site``), loads the demo catalogue and serves the sandbox with ``runserver`` on a
+free port of 127.0.0.1 (threaded: Chromium opens
 connections ahead of use). It reads, from the sandbox itself, what each demo product's availability
 message says today, so journeys can assert the exact text, date included.
 
@@ -46,7 +47,7 @@ _FACTS = """
 import json
 from oscar.core.loading import get_class, get_model
 from oscar_backorders.demo import DEMO_PRODUCTS
-from oscar_backorders.formatting import ship_date
+from oscar_backorders.formatting import order_date, ship_date
 Product = get_model("catalogue", "Product")
 strategy = get_class("partner.strategy", "Selector")().strategy()
 facts = {}
@@ -58,6 +59,7 @@ for demo in DEMO_PRODUCTS:
         "path": product.get_absolute_url(),
         "message": str(availability.message),
         "ships_by": ship_date(availability.dispatch_date) if availability.dispatch_date else "",
+        "order_date": order_date(availability.dispatch_date),
         "price": str(strategy.fetch_for_product(product).price.incl_tax),
     }
 print("FACTS " + json.dumps(facts))
@@ -68,13 +70,14 @@ print("FACTS " + json.dumps(facts))
 class Sandbox:
     url: str
     var: Path
+    host: str = "127.0.0.1:8000"  # what it serves; its Site's domain (``sandbox_site``)
     products: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run ``manage.py *args`` against the sandbox's database."""
         done = subprocess.run(
             [sys.executable, str(ROOT / "sandbox" / "manage.py"), *args],
-            env=_sandbox_env(self.var),
+            env=_sandbox_env(self.var, self.host),
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -95,6 +98,10 @@ class Sandbox:
         """The estimated ship date of ``upc`` as the shop writes it, e.g. "9 Dec" ("": none)."""
         return self.products[upc]["ships_by"]
 
+    def order_date(self, upc: str) -> str:
+        """The same date as pages about a placed order write it, e.g. "9 Dec 2026"."""
+        return self.products[upc]["order_date"]
+
     def title(self, upc: str) -> str:
         return self.products[upc]["title"]
 
@@ -105,7 +112,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _sandbox_env(var: Path) -> dict[str, str]:
+def _sandbox_env(var: Path, host: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -117,6 +124,7 @@ def _sandbox_env(var: Path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="shop.settings",
         PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "sandbox")]),
         DEBUG="1",
+        SANDBOX_HOST=host,
     )
     return env
 
@@ -126,10 +134,12 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     var = tmp_path_factory.mktemp("sandbox")
     for folder in ("broker/out", "broker/processed", "broker/control", "mail"):
         (var / folder).mkdir(parents=True, exist_ok=True)
-    env = _sandbox_env(var)
+    port = _free_port()
+    shop = Sandbox(url="", var=var, host=f"127.0.0.1:{port}")
+    env = _sandbox_env(var, shop.host)
     manage = [sys.executable, str(ROOT / "sandbox" / "manage.py")]
-    shop = Sandbox(url="", var=var)
     shop.manage("migrate", "--noinput", "-v0")
+    shop.manage("sandbox_site")  # as `make sandbox-setup`: emails link to this server
     shop.manage("load_backorder_demo")
     facts_line = next(
         line
@@ -137,7 +147,6 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
         if line.startswith("FACTS ")
     )
     shop.products = json.loads(facts_line.removeprefix("FACTS "))
-    port = _free_port()
     log = (var / "runserver.log").open("w")
     server = subprocess.Popen(
         # Threaded: a single-threaded server blocks on a connection Chromium opened ahead of

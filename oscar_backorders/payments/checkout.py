@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from oscar.apps.payment.exceptions import PaymentError, UnableToTakePayment
 from oscar.core.loading import get_model
 
+from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.payments.authorise import (
     AUTHORISED_EVENT,
     build_source,
@@ -36,6 +37,7 @@ from oscar_backorders.payments.gateways.exceptions import (
     PaymentDeclined,
 )
 from oscar_backorders.payments.upfront import capture_in_stock
+from oscar_backorders.payments.wording import before_checkout, checkout_plan
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +47,6 @@ SANDBOX_TOKENS = (
     ("ok", gettext_lazy("Test card: authorised")),
     ("decline", gettext_lazy("Test card: declined")),
     ("timeout", gettext_lazy("Test card: provider times out")),
-)
-
-#: The sentence under the sandbox's payment choices (``backorders_payment_hint``).
-SANDBOX_PAYMENT_HINT = gettext_lazy(
-    "Placing the order only authorises the total; each shipment is charged when it leaves."
 )
 
 
@@ -67,7 +64,13 @@ class AuthoriseAtCheckoutMixin:
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)  # type: ignore[misc]
         context.setdefault("backorders_payment_tokens", SANDBOX_TOKENS)
-        context.setdefault("backorders_payment_hint", SANDBOX_PAYMENT_HINT)
+        basket, order_total = context.get("basket"), context.get("order_total")
+        if backorder_settings.PAYMENT_GATEWAY and basket is not None and order_total is not None:
+            # What placing the order will do with the card, in plain words (the preview's
+            # "Payment" box; Oscar leaves a placeholder there).
+            context.setdefault(
+                "backorders_payment_words", before_checkout(checkout_plan(basket, order_total))
+            )
         return context
 
     def handle_payment(self, order_number: str, total: Any, **kwargs: Any) -> None:

@@ -23,8 +23,10 @@ from django.db.models import prefetch_related_objects
 from django.utils.translation import ngettext
 
 from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.formatting import order_date as format_order_date
 from oscar_backorders.formatting import ship_date as format_ship_date
 from oscar_backorders.payments.money import OrderMoney, order_money
+from oscar_backorders.payments.wording import after_checkout
 
 register = template.Library()
 
@@ -93,7 +95,7 @@ class LineState:
 
     @property
     def estimate_text(self) -> str:
-        return format_ship_date(self.estimated_date)
+        return format_order_date(self.estimated_date)
 
     @property
     def parts(self) -> list[str]:
@@ -190,7 +192,7 @@ class OrderBackorders:
                     "%(count)d items waiting for stock — ships by %(date)s",
                     self.waiting,
                 )
-                % {"count": self.waiting, "date": format_ship_date(self.latest_estimate)}
+                % {"count": self.waiting, "date": format_order_date(self.latest_estimate)}
             )
         if self.preordered:
             parts.append(
@@ -199,7 +201,7 @@ class OrderBackorders:
                     "%(count)d items pre-ordered — ship on release, %(date)s",
                     self.preordered,
                 )
-                % {"count": self.preordered, "date": format_ship_date(self.latest_release)}
+                % {"count": self.preordered, "date": format_order_date(self.latest_release)}
             )
         if self.allocated:
             parts.append(
@@ -292,8 +294,16 @@ def backorder_state(line: Any) -> LineState:
 
 @register.filter
 def ship_date(day: date | None) -> str:
-    """``{{ day|ship_date }}``: "8 Dec" in the active language (with the year if not this one)."""
+    """``{{ day|ship_date }}``: "8 Dec" in the active language (with the year if not this one),
+    for product pages and the basket."""
     return format_ship_date(day)
+
+
+@register.filter
+def order_date(day: date | None) -> str:
+    """``{{ day|order_date }}``: "8 Dec 2026" (Django's ``DATE_FORMAT`` in the active language),
+    for anything about a placed order."""
+    return format_order_date(day)
 
 
 def ships_later(availability: Any) -> bool:
@@ -427,3 +437,11 @@ def order_money_tag(order: Any) -> OrderMoney | None:
         money = order_money(order)
         setattr(order, _MONEY_CACHE, money)
         return money
+
+
+@register.simple_tag
+def checkout_payment_words(money: OrderMoney | None) -> list[str]:
+    """``{% checkout_payment_words money as sentences %}``: what the checkout did with the card,
+    in plain words ("£30.00 authorised on your card; you are charged as items ship."); empty
+    when ``money`` is ``None`` (the plugin did not take the payment)."""
+    return after_checkout(money) if money is not None else []

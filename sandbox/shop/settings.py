@@ -15,7 +15,11 @@ VAR_DIR = Path(os.environ.get("SANDBOX_VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = os.environ.get("DEBUG", "1") == "1"
 SECRET_KEY = os.environ.get("SECRET_KEY", "sandbox-only-not-secret")
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+#: Where the sandbox serves (``sandbox/run.py``; ``SANDBOX_HOST=0.0.0.0:8000`` or a LAN name to
+#: change it). ``manage.py sandbox_site`` gives the Site this domain, so Oscar's emails and the
+#: plugin's (``BACKORDERS_LINK_HOST`` unset: the Site's domain) link to the same place.
+SANDBOX_HOST = os.environ.get("SANDBOX_HOST", "127.0.0.1:8000")
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", SANDBOX_HOST.rsplit(":", 1)[0]]
 
 #: The web server, the Celery worker and beat share one SQLite file. WAL lets them read while
 #: one of them writes; IMMEDIATE takes the write lock when a transaction begins, so a second
@@ -183,10 +187,10 @@ BACKORDERS_DEFAULT_MODE = "off"
 BACKORDERS_DEFAULT_LEAD_TIME_DAYS = 10
 # Pay when it ships (opt-in): the sandbox uses the test gateway, which never takes real money.
 BACKORDERS_PAYMENT_GATEWAY = "oscar_backorders.payments.gateways.dummy.DummyGateway"
-# Notifications: the merchant's digest goes to MANAGERS; links point at the local server.
+# Notifications: the merchant's digest goes to MANAGERS. Links use plain http (runserver) and
+# the Site's domain (BACKORDERS_LINK_HOST unset), which `sandbox_site` sets to SANDBOX_HOST.
 MANAGERS = [("Sandbox merchant", "merchant@example.com")]
 BACKORDERS_LINK_SCHEME = "http"
-BACKORDERS_LINK_HOST = "127.0.0.1:8000"
 BACKORDERS_NOTICE_BATCH_SECONDS = 60
 
 # Celery: embedded filesystem broker by default, Redis for scale-out.

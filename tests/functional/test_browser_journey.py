@@ -25,14 +25,16 @@ def expected(sandbox):
     """Texts each page must show; the backordered item's message carries its estimated date."""
     # The product page says "Available on backorder — ships by 9 Dec"; the basket and checkout
     # may word it per line ("1 backordered — ships by 9 Dec"): the date is what must be there.
+    # Pages about the placed order write the date in full ("ships by 9 Dec 2026").
     ships_by = f"ships by {sandbox.ships_by(BACKORDER)}"
+    ordered_ships_by = f"ships by {sandbox.order_date(BACKORDER)}"
     return {
         "product": [sandbox.message(BACKORDER)],
         "basket": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), ships_by],
         "checkout preview": [sandbox.title(BACKORDER), ships_by],
-        "thank-you": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), ships_by],
-        "order status": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), ships_by],
-        "confirmation email": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), ships_by],
+        "thank-you": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), ordered_ships_by],
+        "order status": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), ordered_ships_by],
+        "confirmation email": [sandbox.title(IN_STOCK), sandbox.title(BACKORDER), ordered_ships_by],
     }
 
 
@@ -113,6 +115,9 @@ def test_guest_sees_the_estimate_at_every_step_when_buying_stock_and_a_backorder
     assert confirmation, f"no confirmation email for order {number.group(0)} in {sandbox.var}"
     missing = [t for t in expects["confirmation email"] if t not in confirmation]
     assert not missing, f"not in the confirmation email: {missing}"
+    # The sandbox's Site is the server it runs on: the email links there, not to example.com.
+    assert f"{sandbox.url}/accounts/order-status/{number.group(0)}/" in confirmation
+    assert "example.com/" not in confirmation
 
     # Behind the pages: one backordered unit stored apart, and the counters agree with it.
     stored = sandbox.manage("shell", "-c", _STORED % {"number": number.group(0)}).stdout

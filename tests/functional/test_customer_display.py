@@ -78,9 +78,9 @@ def test_guest_checkout_of_mixed_basket_shows_backorders_at_every_step(
     thanks = html(client.get(reverse("checkout:thank-you")))
     assert "Items that ship later" in thanks
     assert "Everything else in your order ships now" in thanks
-    assert "2 of 2 on backorder — ships by 8 Dec" in thanks
-    assert "2 of 5 on backorder — ships by 3 Dec" in thanks
-    assert "4 of 4 on backorder — ships by 1 Dec" in thanks
+    assert "2 of 2 on backorder — ships by 8 Dec 2026" in thanks
+    assert "2 of 5 on backorder — ships by 3 Dec 2026" in thanks
+    assert "4 of 4 on backorder — ships by 1 Dec 2026" in thanks
     assert capped.stockrecords.get().num_allocated == 4
     later = thanks.split("Items that ship later")[1].split("</ul>")[0]
     assert "Pour-over" in later and "Linen apron" in later
@@ -89,11 +89,11 @@ def test_guest_checkout_of_mixed_basket_shows_backorders_at_every_step(
     (email,) = mailoutbox
     assert "Items that ship later" in email.body
     assert "Everything else in your order ships now" in email.body
-    assert "2 of 5 on backorder — ships by 3 Dec" in email.body
+    assert "2 of 5 on backorder — ships by 3 Dec 2026" in email.body
     html_body = email.alternatives[0][0]
     assert "Items that ship later" in html_body
     assert "Everything else in your order ships now" in html_body
-    assert "2 of 2 on backorder — ships by 8 Dec" in html_body
+    assert "2 of 2 on backorder — ships by 8 Dec 2026" in html_body
 
     # Oscar's order-status page for guests asks for the email address first.
     status_url = reverse(
@@ -108,8 +108,29 @@ def test_guest_checkout_of_mixed_basket_shows_backorders_at_every_step(
     status = html(client.get(status_url))
     assert "Delivery of your items" in status
     assert "3 from stock" in status
-    assert "2 waiting for stock — ships by 3 Dec" in status
+    assert "2 waiting for stock — ships by 3 Dec 2026" in status
     assert "Cancel the waiting items" in status
+
+
+def test_html_confirmation_puts_what_ships_later_with_the_lines_before_the_address_when_some_items_wait(
+    client, products, mailoutbox
+):
+    _fill_mixed_basket(client, products)
+    to_preview(client, guest_email="guest@example.com")
+    place_order(client)
+    (email,) = mailoutbox
+    body = email.alternatives[0][0]
+    lines, total, later, address = (
+        body.index("Field notebook"),
+        body.index("Order Total:"),
+        body.index("Items that ship later"),
+        body.index("Shipping address:"),
+    )
+    assert lines < total < later < address
+    # Inside the table of the order's lines, not a section of its own after the address.
+    order_table = body[body.index('<table class="order">') : address]
+    assert "2 of 5 on backorder — ships by 3 Dec 2026" in order_table
+    assert order_table.count("<table") == order_table.count("</table>")
 
 
 def test_thank_you_page_and_email_do_not_say_anything_ships_now_when_every_item_is_backordered(
@@ -129,8 +150,8 @@ def test_thank_you_page_and_email_do_not_say_anything_ships_now_when_every_item_
         assert "Items that ship later" in text
         assert "ships now" not in text
         assert "Nothing in your order is in stock yet. Each item ships as shown below" in text
-        assert "2 of 2 on backorder — ships by 8 Dec" in text
-        assert "1 of 1 pre-ordered — ships on release, 10 Dec" in text
+        assert "2 of 2 on backorder — ships by 8 Dec 2026" in text
+        assert "1 of 1 pre-ordered — ships on release, 10 Dec 2026" in text
 
 
 def test_registered_checkout_leads_to_order_history_with_backorder_state(
@@ -146,12 +167,12 @@ def test_registered_checkout_leads_to_order_history_with_backorder_state(
 
     history = html(client.get(reverse("customer:order-list")))
     assert "Items still to come" in history
-    assert "4 items waiting for stock — ships by 8 Dec" in history
+    assert "4 items waiting for stock — ships by 8 Dec 2026" in history
 
     detail = html(client.get(reverse("customer:order", kwargs={"order_number": order.number})))
     assert "Delivery of your items" in detail
     assert "1 from stock" in detail  # the notebook
-    assert "2 waiting for stock — ships by 8 Dec" in detail
+    assert "2 waiting for stock — ships by 8 Dec 2026" in detail
     assert "3 from stock" in detail
 
 
@@ -167,7 +188,7 @@ def test_order_detail_shows_every_state_of_a_line(client, strategy, today):
     page = html(client.get(reverse("customer:order", kwargs={"order_number": order.number})))
     for text in (
         "1 from stock",
-        "2 waiting for stock — ships by 8 Dec",
+        "2 waiting for stock — ships by 8 Dec 2026",
         "2 ready to ship",
         "1 shipped separately",
         "1 cancelled",
@@ -194,12 +215,12 @@ def test_preordered_items_read_as_pre_orders_not_as_waiting_for_stock(client, st
     order = place(basket_with(strategy, (preorder, 2), (backordered, 1)), user=user)
 
     history = html(client.get(reverse("customer:order-list")))
-    assert "2 items pre-ordered — ship on release, 10 Dec" in history
-    assert "1 item waiting for stock — ships by 8 Dec" in history
+    assert "2 items pre-ordered — ship on release, 10 Dec 2026" in history
+    assert "1 item waiting for stock — ships by 8 Dec 2026" in history
     assert "2 items waiting for stock" not in history
 
     detail = html(client.get(reverse("customer:order", kwargs={"order_number": order.number})))
-    assert "2 pre-ordered — ships on release, 10 Dec" in detail
+    assert "2 pre-ordered — ships on release, 10 Dec 2026" in detail
     assert "2 waiting for stock" not in detail
 
 
@@ -339,7 +360,7 @@ def test_thank_you_page_reads_backorders_in_one_query_whatever_the_lines(
     with CaptureQueriesContext(connection) as ctx:
         page = html(client.get(reverse("checkout:thank-you")))
     assert _backorders_and_money(_plugin_queries(ctx)) == (1, 1)
-    assert page.count("2 of 2 on backorder — ships by 8 Dec") == num_lines
+    assert page.count("2 of 2 on backorder — ships by 8 Dec 2026") == num_lines
 
 
 @pytest.mark.parametrize("num_lines", [1, 5])

@@ -34,7 +34,7 @@ EXPECTED = {
         "detail": [
             "Levering van je artikelen",
             "3 uit voorraad",
-            "2 wachten op voorraad — verzonden uiterlijk 3 dec",
+            "2 wachten op voorraad — verzonden uiterlijk 3 december 2026",
             "Wachtende artikelen annuleren",
         ],
     },
@@ -45,7 +45,7 @@ EXPECTED = {
         "detail": [
             "商品配送情况",
             "3 件现货",
-            "2 件等待到货 — 预计 12月3日 前发货",
+            "2 件等待到货 — 预计 2026年12月3日 前发货",
             "取消等待中的商品",
         ],
     },
@@ -56,7 +56,7 @@ EXPECTED = {
         "detail": [
             "Pengiriman barang Anda",
             "3 dari stok",
-            "2 menunggu stok — dikirim paling lambat 3 Des",
+            "2 menunggu stok — dikirim paling lambat 3 Des. 2026",
             "Batalkan barang yang menunggu",
         ],
     },
@@ -209,7 +209,8 @@ def test_every_string_in_the_code_is_in_each_catalogue_when_extracted_afresh(tmp
         "makemessages",
         locale=["nl"],
         no_obsolete=True,
-        ignore_patterns=["templates/oscar/communication/emails/commtype_order_placed_body.txt"],
+        # Oscar's order confirmation, shipped whole: its strings are Oscar's (Oscar translates them).
+        ignore_patterns=["templates/oscar/communication/emails/commtype_order_placed_body.*"],
         verbosity=0,
     )
     in_code = _message_ids(package / "locale" / "nl" / "LC_MESSAGES" / "django.po")

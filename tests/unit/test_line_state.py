@@ -43,7 +43,7 @@ def line(quantity=5, **backorder):
 
 @pytest.fixture(autouse=True)
 def english(today):
-    with translation.override("en"):
+    with translation.override("en-gb"):
         yield
 
 
@@ -64,12 +64,12 @@ def test_every_state_is_named_in_order():
     state = LineState.of(raw)
     assert state.parts == [
         "1 from stock",
-        "4 waiting for stock — ships by 8 Dec",
+        "4 waiting for stock — ships by 8 Dec 2026",
         "2 ready to ship",
         "1 shipped separately",
         "1 cancelled",
     ]
-    assert state.later_message == "8 of 9 on backorder — ships by 8 Dec"
+    assert state.later_message == "8 of 9 on backorder — ships by 8 Dec 2026"
     assert state.can_cancel and state.is_open
 
 
@@ -88,5 +88,5 @@ def test_nothing_to_cancel_once_nothing_waits_even_while_units_are_ready_to_ship
 
 def test_preorder_speaks_of_the_release():
     state = LineState.of(line(is_preorder=True, estimated_date=dt.date(2026, 12, 10)))
-    assert state.parts == ["3 from stock", "2 pre-ordered — ships on release, 10 Dec"]
-    assert state.later_message == "2 of 5 pre-ordered — ships on release, 10 Dec"
+    assert state.parts == ["3 from stock", "2 pre-ordered — ships on release, 10 Dec 2026"]
+    assert state.later_message == "2 of 5 pre-ordered — ships on release, 10 Dec 2026"

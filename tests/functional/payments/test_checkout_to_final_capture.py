@@ -96,7 +96,7 @@ def test_dutch_checkout_page_shows_the_sandbox_payment_choices_in_dutch(client, 
     for dutch in (
         "Testkaart: geautoriseerd",
         "Testkaart: geweigerd",
-        "Bij het plaatsen van de bestelling wordt het totaalbedrag alleen gereserveerd",
+        "Als je je bestelling plaatst, wordt £\xa010,00 op je kaart gereserveerd",
     ):
         assert dutch in page
-    assert "Test card" not in page and "Placing the order" not in page
+    assert "Test card" not in page and "When you place your order" not in page

@@ -110,12 +110,15 @@ def test_thank_you_page_says_the_total_is_authorised_and_charged_as_items_ship(
     client, today, gateway, run_on_commit, mailoutbox
 ):
     page = checkout(client, run_on_commit, stocked_product(num_in_stock=1), 3)
-    assert "Authorised on your card: £30.00. This is a hold, not a charge." in page
-    assert "Charged later, as your items ship: £30.00." in page
-    assert "Charged now" not in page
+    assert "£30.00 authorised on your card; you are charged as items ship." in page
+    assert "Nothing has been charged yet." in page
+    assert "charged to your card" not in page
     (email,) = mailoutbox
-    assert "Authorised on your card: £30.00. This is a hold, not a charge." in email.body
-    assert "Charged later, as your items ship: £30.00." in email.alternatives[0][0]
+    assert "£30.00 authorised on your card; you are charged as items ship." in email.body
+    assert (
+        "£30.00 authorised on your card; you are charged as items ship."
+        in (email.alternatives[0][0])
+    )
 
 
 def test_thank_you_page_says_what_was_charged_now_when_the_in_stock_part_is_captured(
@@ -123,11 +126,10 @@ def test_thank_you_page_says_what_was_charged_now_when_the_in_stock_part_is_capt
 ):
     settings.BACKORDERS_PAYMENT_AT_CHECKOUT = "capture_in_stock"
     page = checkout(client, run_on_commit, stocked_product(num_in_stock=1), 3)
-    assert "Charged now: £10.00." in page
-    assert "Authorised on your card: £20.00. This is a hold, not a charge." in page
-    assert "Charged later, as your items ship: £20.00." in page
+    assert "£10.00 charged to your card for the items that ship now." in page
+    assert "£20.00 authorised on your card; you are charged as the other items ship." in page
     (email,) = mailoutbox
-    assert "Charged now: £10.00." in email.body
+    assert "£10.00 charged to your card for the items that ship now." in email.body
 
 
 def test_cancel_page_says_held_money_is_released_not_refunded(client, mixed_order):
