@@ -5,6 +5,7 @@ environment: DATABASE_URL-style parts (``DATABASE_ENGINE``, ``DATABASE_NAME``, â
 ``CELERY_BROKER_URL``.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -212,3 +213,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"oscar_backorders": {"handlers": ["console"], "level": "INFO"}},
 }
+
+# The plugin's REST API (oscar_backorders.api, docs/api.md) when Django REST framework is
+# installed (the "api" extra); the shop works without it.
+API_INSTALLED = importlib.util.find_spec("rest_framework") is not None
+if API_INSTALLED:
+    INSTALLED_APPS += ["rest_framework", "drf_spectacular"]
+    REST_FRAMEWORK = {
+        "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework.authentication.SessionAuthentication",
+            "rest_framework.authentication.BasicAuthentication",
+        ],
+    }
+    SPECTACULAR_SETTINGS = {
+        "TITLE": "oscar_backorders API",
+        "DESCRIPTION": "Backorders, pre-orders, promises and supply of an Oscar shop.",
+        "VERSION": "1",
+        "SERVE_INCLUDE_SCHEMA": False,
+    }

@@ -1,0 +1,51 @@
+"""URLs of the plugin's REST API. A shop with Django REST framework includes them once::
+
+    path("api/backorders/", include("oscar_backorders.api.urls")),
+
+Guest orders use Oscar's order-status hash, as in its ``customer:anon-order`` URL.
+"""
+
+from django.urls import path, re_path
+
+from oscar_backorders.api import customer
+
+app_name = "oscar_backorders_api"
+
+GUEST = r"^order-status/(?P<order_number>[\w-]*)/(?P<hash>[A-z0-9-_=:]+)/"
+
+urlpatterns = [
+    # --- customer ---
+    path("orders/<str:order_number>/", customer.OrderBackordersView.as_view(), name="order"),
+    path(
+        "orders/<str:order_number>/lines/<int:line_id>/cancel/",
+        customer.CancelWaitingView.as_view(),
+        name="cancel",
+    ),
+    path(
+        "orders/<str:order_number>/delay-answer/",
+        customer.OrderDelayAnswerView.as_view(),
+        name="delay-answer",
+    ),
+    re_path(GUEST + r"$", customer.OrderBackordersView.as_view(), name="anon-order"),
+    re_path(
+        GUEST + r"lines/(?P<line_id>\d+)/cancel/$",
+        customer.CancelWaitingView.as_view(),
+        name="anon-cancel",
+    ),
+    re_path(
+        GUEST + r"delay-answer/$",
+        customer.OrderDelayAnswerView.as_view(),
+        name="anon-delay-answer",
+    ),
+    re_path(
+        GUEST + r"notification-preferences/$",
+        customer.NotificationPreferencesView.as_view(),
+        name="anon-preferences",
+    ),
+    path("delay-answers/", customer.DelayLinkAnswerView.as_view(), name="delay-link-answer"),
+    path(
+        "notification-preferences/",
+        customer.NotificationPreferencesView.as_view(),
+        name="preferences",
+    ),
+]
