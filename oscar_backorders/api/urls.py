@@ -7,7 +7,7 @@ Guest orders use Oscar's order-status hash, as in its ``customer:anon-order`` UR
 
 from django.urls import path, re_path
 
-from oscar_backorders.api import customer
+from oscar_backorders.api import customer, merchant
 
 app_name = "oscar_backorders_api"
 
@@ -48,4 +48,12 @@ urlpatterns = [
         customer.NotificationPreferencesView.as_view(),
         name="preferences",
     ),
+    # --- merchant (staff, the admin's permissions) ---
+    path("queue/", merchant.QueueView.as_view(), name="queue"),
+    path("queue/<int:pk>/", merchant.QueueLineView.as_view(), name="queue-line"),
+    path("queue/set-estimate/", merchant.SetEstimateView.as_view(), name="set-estimate"),
+    path("queue/change-priority/", merchant.SetPriorityView.as_view(), name="change-priority"),
+    path("queue/cancel-waiting/", merchant.CancelWaitingView.as_view(), name="cancel-waiting"),
+    path("queue/allocate/", merchant.AllocateView.as_view(), name="allocate"),
+    path("queue/ship/", merchant.ShipView.as_view(), name="ship"),
 ]
