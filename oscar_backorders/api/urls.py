@@ -7,7 +7,7 @@ Guest orders use Oscar's order-status hash, as in its ``customer:anon-order`` UR
 
 from django.urls import path, re_path
 
-from oscar_backorders.api import customer, merchant
+from oscar_backorders.api import customer, merchant, supply
 
 app_name = "oscar_backorders_api"
 
@@ -56,4 +56,18 @@ urlpatterns = [
     path("queue/cancel-waiting/", merchant.CancelWaitingView.as_view(), name="cancel-waiting"),
     path("queue/allocate/", merchant.AllocateView.as_view(), name="allocate"),
     path("queue/ship/", merchant.ShipView.as_view(), name="ship"),
+    # --- supply (staff, the admin's permissions) ---
+    path("purchase-orders/", supply.PurchaseOrdersView.as_view(), name="purchase-orders"),
+    path("purchase-orders/<int:pk>/", supply.PurchaseOrderView.as_view(), name="purchase-order"),
+    path("purchase-orders/import/", supply.ImportView.as_view(), name="import"),
+    path(
+        "purchase-order-lines/<int:pk>/confirm/",
+        supply.ConfirmArrivalView.as_view(),
+        name="confirm-arrival",
+    ),
+    path(
+        "purchase-order-lines/<int:pk>/receive/",
+        supply.ReceiveView.as_view(),
+        name="receive",
+    ),
 ]
