@@ -71,3 +71,10 @@ urlpatterns = [
         name="receive",
     ),
 ]
+
+try:  # The schema needs drf-spectacular (the "api" extra installs it).
+    from oscar_backorders.api.schema import SchemaView
+except ImportError:  # pragma: no cover - without drf-spectacular
+    pass
+else:
+    urlpatterns.append(path("schema/", SchemaView.as_view(), name="schema"))
