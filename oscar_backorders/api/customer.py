@@ -43,6 +43,45 @@ except ImportError:  # pragma: no cover
 Order = get_model("order", "Order")
 
 
+def line_view(state: LineState, pending: dict[int, Any]) -> dict[str, Any]:
+    """What :class:`~.serializers.OrderLineBackorderSerializer` shows of one order line."""
+    fields = ("line", "quantity", "from_stock", "backordered", "waiting", "allocated")
+    fields += ("shipped", "cancelled", "is_preorder", "promised_date", "estimated_date")
+    fields += ("is_delayed", "can_cancel")
+    view = {name: getattr(state, name) for name in fields}
+    view["backorder"] = state.line.backorder if state.is_backordered else None
+    view["pending_delay"] = pending.get(state.backorder_id)
+    return view
+
+
+def order_backorders(order: Any) -> dict[str, Any]:
+    """The backordered part of ``order``, serialized: three queries, whatever its lines."""
+    lines = list(order.lines.select_related("backorder").order_by("pk"))
+    DelayConsent = get_model("oscar_backorders", "DelayConsent")
+    pending = {
+        consent.backorder_line_id: consent
+        for consent in DelayConsent._default_manager.filter(
+            backorder_line__order_id=order.pk, decision=DelayDecision.PENDING
+        ).order_by("date_created", "pk")
+    }
+    totals = ledger.totals(order_id=order.pk)
+    money = {
+        "currency": order.currency,
+        "authorised": totals.authorised,
+        "charged": totals.charged,
+        "captured": totals.captured,
+        "released": totals.released,
+        "refunded": totals.refunded,
+        "held": totals.held,
+    }
+    data = {
+        "number": order.number,
+        "lines": [line_view(LineState.of(line), pending) for line in lines],
+        "money": money,
+    }
+    return s.OrderBackordersSerializer(data).data
+
+
 class GuestOrAccount(permissions.BasePermission):
     """Order-status URLs (with a hash) are open to guests; the others need an account."""
 
@@ -79,38 +118,7 @@ class CustomerOrderView(BackorderAPIView):
         return user if user and user.is_authenticated else None
 
     def backorders(self, order: Any) -> dict[str, Any]:
-        """The order's backordered part: three queries, whatever the number of lines."""
-        lines = list(order.lines.select_related("backorder").order_by("pk"))
-        DelayConsent = get_model("oscar_backorders", "DelayConsent")
-        pending = {
-            consent.backorder_line_id: consent
-            for consent in DelayConsent._default_manager.filter(
-                backorder_line__order_id=order.pk, decision=DelayDecision.PENDING
-            ).order_by("date_created", "pk")
-        }
-        states = [self.line_view(LineState.of(line), pending) for line in lines]
-        totals = ledger.totals(order_id=order.pk)
-        money = {
-            "currency": order.currency,
-            "authorised": totals.authorised,
-            "charged": totals.charged,
-            "captured": totals.captured,
-            "released": totals.released,
-            "refunded": totals.refunded,
-            "held": totals.held,
-        }
-        data = {"number": order.number, "lines": states, "money": money}
-        return s.OrderBackordersSerializer(data).data
-
-    @staticmethod
-    def line_view(state: LineState, pending: dict[int, Any]) -> dict[str, Any]:
-        fields = ("line", "quantity", "from_stock", "backordered", "waiting", "allocated")
-        fields += ("shipped", "cancelled", "is_preorder", "promised_date", "estimated_date")
-        fields += ("is_delayed", "can_cancel")
-        view = {name: getattr(state, name) for name in fields}
-        view["backorder"] = state.line.backorder if state.is_backordered else None
-        view["pending_delay"] = pending.get(state.backorder_id)
-        return view
+        return order_backorders(order)
 
 
 GUEST_EMAIL = (

@@ -217,6 +217,8 @@ LOGGING = {
 # The plugin's REST API (oscar_backorders.api, docs/api.md) when Django REST framework is
 # installed (the "api" extra); the shop works without it.
 API_INSTALLED = importlib.util.find_spec("rest_framework") is not None
+# django-oscar-api, where installed, with the plugin's fields added to its serializers.
+OSCARAPI_INSTALLED = API_INSTALLED and importlib.util.find_spec("oscarapi") is not None
 if API_INSTALLED:
     INSTALLED_APPS += ["rest_framework", "drf_spectacular"]
     REST_FRAMEWORK = {
@@ -226,9 +228,6 @@ if API_INSTALLED:
             "rest_framework.authentication.BasicAuthentication",
         ],
     }
-    SPECTACULAR_SETTINGS = {
-        "TITLE": "oscar_backorders API",
-        "DESCRIPTION": "Backorders, pre-orders, promises and supply of an Oscar shop.",
-        "VERSION": "1",
-        "SERVE_INCLUDE_SCHEMA": False,
-    }
+if OSCARAPI_INSTALLED:
+    INSTALLED_APPS += ["oscarapi"]
+    OSCARAPI_OVERRIDE_MODULES = ["oscar_backorders.api.oscarapi"]

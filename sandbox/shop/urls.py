@@ -17,6 +17,7 @@ urlpatterns += i18n_patterns(
         if settings.API_INSTALLED
         else []
     ),
+    *([path("api/", include("oscarapi.urls"))] if settings.OSCARAPI_INSTALLED else []),
     path("", include(apps.get_app_config("oscar").urls[0])),
     prefix_default_language=False,
 )
