@@ -96,7 +96,7 @@ class QueueFilterSerializer(serializers.Serializer):
     )
     estimated_after = serializers.DateField(required=False)
     estimated_before = serializers.DateField(required=False)
-    order = serializers.CharField(required=False, help_text=_("Order number (exact)."))
+    order = serializers.CharField(required=False, help_text=("Order number (exact)."))
     partner = serializers.IntegerField(required=False)
     supplier = serializers.IntegerField(required=False)
     product = serializers.IntegerField(required=False)
@@ -110,14 +110,14 @@ class LinesSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1),
         min_length=1,
         max_length=MAX_LINES,
-        help_text=_("Ids of the backordered lines (at most 500)."),
+        help_text=("Ids of the backordered lines (at most 500)."),
     )
 
 
 class EstimateSerializer(LinesSerializer):
     new_date = serializers.DateField(required=False, allow_null=True)
     shift_days = serializers.IntegerField(required=False, allow_null=True)
-    reason = serializers.CharField(max_length=255, help_text=_("The customer may be told."))
+    reason = serializers.CharField(max_length=255, help_text=("The customer may be told."))
 
 
 class PrioritySerializer(LinesSerializer):
@@ -127,7 +127,7 @@ class PrioritySerializer(LinesSerializer):
 
 class QuantitySerializer(LinesSerializer):
     quantity = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text=_("Per line; empty: all of it.")
+        min_value=1, required=False, allow_null=True, help_text=("Per line; empty: all of it.")
     )
     reason = serializers.CharField(max_length=255)
 

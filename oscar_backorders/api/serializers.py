@@ -20,9 +20,9 @@ from oscar_backorders.views import CancelWaitingForm
 class PendingDelaySerializer(serializers.Serializer):
     """A delay notice the customer has not answered yet."""
 
-    revised_date = serializers.DateField(help_text=_("The new date offered."))
+    revised_date = serializers.DateField(help_text=("The new date offered."))
     consent_required = serializers.BooleanField(
-        help_text=_("Whether the order is cancelled unless the customer agrees by the deadline.")
+        help_text=("Whether the order is cancelled unless the customer agrees by the deadline.")
     )
     deadline = serializers.DateField(allow_null=True)
 
@@ -39,7 +39,7 @@ class OrderLineBackorderSerializer(serializers.Serializer):
     product = serializers.IntegerField(source="line.product_id", allow_null=True)
     quantity = serializers.IntegerField()
     in_stock_quantity = serializers.IntegerField(
-        source="from_stock", help_text=_("Units that shipped, or ship, from stock.")
+        source="from_stock", help_text=("Units that shipped, or ship, from stock.")
     )
     backordered_quantity = serializers.IntegerField(source="backordered")
     waiting_quantity = serializers.IntegerField(source="waiting")
@@ -52,18 +52,18 @@ class OrderLineBackorderSerializer(serializers.Serializer):
     status_display = serializers.CharField(source="backorder.get_status_display", allow_null=True)
     is_preorder = serializers.BooleanField()
     promised_date = serializers.DateField(
-        allow_null=True, help_text=_("The date promised at checkout.")
+        allow_null=True, help_text=("The date promised at checkout.")
     )
     estimated_date = serializers.DateField(
         allow_null=True,
-        help_text=_("The date promised now (the checkout promise, or its revision)."),
+        help_text=("The date promised now (the checkout promise, or its revision)."),
     )
     estimate_source = serializers.ChoiceField(
         choices=EstimateSource.choices, source="backorder.estimate_source", allow_null=True
     )
     is_delayed = serializers.BooleanField()
     can_cancel = serializers.BooleanField(
-        help_text=_("Whether the customer may still cancel the units waiting for stock.")
+        help_text=("Whether the customer may still cancel the units waiting for stock.")
     )
     pending_delay = PendingDelaySerializer(allow_null=True)
 
@@ -74,13 +74,13 @@ class MoneySerializer(serializers.Serializer):
     currency = serializers.CharField()
     authorised = serializers.DecimalField(max_digits=12, decimal_places=2)
     charged = serializers.DecimalField(
-        max_digits=12, decimal_places=2, help_text=_("Captured and not refunded.")
+        max_digits=12, decimal_places=2, help_text=("Captured and not refunded.")
     )
     captured = serializers.DecimalField(max_digits=12, decimal_places=2)
     released = serializers.DecimalField(max_digits=12, decimal_places=2)
     refunded = serializers.DecimalField(max_digits=12, decimal_places=2)
     held = serializers.DecimalField(
-        max_digits=12, decimal_places=2, help_text=_("Still held on the customer's card.")
+        max_digits=12, decimal_places=2, help_text=("Still held on the customer's card.")
     )
 
 
@@ -95,7 +95,7 @@ class OrderBackordersSerializer(serializers.Serializer):
 class CancelWaitingSerializer(serializers.Serializer):
     """How many of a line's waiting units to cancel: the web page's form, same messages."""
 
-    quantity = serializers.IntegerField(help_text=_("1 … the units still waiting."))
+    quantity = serializers.IntegerField(help_text=("1 … the units still waiting."))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         form = CancelWaitingForm(
@@ -118,7 +118,7 @@ class DelayAnswerSerializer(serializers.Serializer):
     """The customer's answer to a delay notice."""
 
     action = serializers.ChoiceField(
-        choices=[("keep", _("Keep waiting")), ("cancel", _("Cancel the waiting items"))]
+        choices=[("keep", "Keep waiting"), ("cancel", "Cancel the waiting items")]
     )
 
 
@@ -144,6 +144,6 @@ class NotificationPreferenceSerializer(serializers.Serializer):
     email = serializers.EmailField(read_only=True)
     follow_ups = serializers.BooleanField(
         required=False,
-        help_text=_("Periodic updates while items wait. Legally required notices go regardless."),
+        help_text=("Periodic updates while items wait. Legally required notices go regardless."),
     )
     language = serializers.CharField(required=False, allow_blank=True, max_length=16)

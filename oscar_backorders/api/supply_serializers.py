@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 from rest_framework import serializers
 
@@ -45,7 +44,7 @@ class PurchaseOrderSerializer(serializers.HyperlinkedModelSerializer):
 
 
 class NewPurchaseOrderLineSerializer(serializers.Serializer):
-    sku = serializers.CharField(help_text=_("The stock record's partner SKU."))
+    sku = serializers.CharField(help_text=("The stock record's partner SKU."))
     quantity = serializers.IntegerField()
     expected_date = serializers.DateField()
     confirmed_date = serializers.DateField(required=False, allow_null=True)
@@ -56,13 +55,13 @@ class NewPurchaseOrderSerializer(serializers.Serializer):
     refuse the same things with the same messages."""
 
     reference = serializers.CharField(max_length=64)
-    supplier = serializers.CharField(help_text=_("The supplier's code."))
+    supplier = serializers.CharField(help_text=("The supplier's code."))
     lines = NewPurchaseOrderLineSerializer(many=True, allow_empty=False)
 
 
 class ImportSerializer(serializers.Serializer):
     csv = serializers.CharField(
-        help_text=_(
+        help_text=(
             "The file's text: reference,supplier,sku,quantity,expected_date[,confirmed_date]."
         )
     )
@@ -81,12 +80,12 @@ class ImportReportSerializer(serializers.Serializer):
 
 class ConfirmSerializer(serializers.Serializer):
     confirmed_date = serializers.DateField(
-        allow_null=True, help_text=_("The arrival the supplier confirmed; null withdraws it.")
+        allow_null=True, help_text=("The arrival the supplier confirmed; null withdraws it.")
     )
 
 
 class ReceiveSerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(help_text=_("Units that arrived (1 … outstanding)."))
+    quantity = serializers.IntegerField(help_text=("Units that arrived (1 … outstanding)."))
 
 
 class ReceiptSerializer(serializers.Serializer):

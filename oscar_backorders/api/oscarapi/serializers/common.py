@@ -25,11 +25,11 @@ class BackorderStateSerializer(serializers.Serializer):
     in_stock_quantity = serializers.IntegerField()
     backordered_quantity = serializers.IntegerField()
     promised_date = serializers.DateField(
-        allow_null=True, help_text=_("When every backordered unit ships; null: nothing waits.")
+        allow_null=True, help_text=("When every backordered unit ships; null: nothing waits.")
     )
     promise_source = serializers.ChoiceField(choices=EstimateSource.choices, allow_null=True)
     num_left_to_order = serializers.IntegerField(
-        allow_null=True, help_text=_("Set when a cap leaves only a few units to order.")
+        allow_null=True, help_text=("Set when a cap leaves only a few units to order.")
     )
 
 
