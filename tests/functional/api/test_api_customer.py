@@ -342,3 +342,11 @@ def test_guest_manages_preferences_through_the_order_hash(api, guest_order):
     assert NotificationPreference.objects.get(email="guest@example.com").follow_ups is False
     wrong = guest_url("anon-preferences", guest_order) + "?email=x@example.com"
     assert api.get(wrong).status_code == 404
+
+
+def test_follow_ups_that_are_not_on_or_off_are_refused_with_a_field_message(api, customer):
+    response = api.patch(
+        reverse("oscar_backorders_api:preferences"), {"follow_ups": "maybe"}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["follow_ups"]
+    assert not NotificationPreference.objects.exists()

@@ -190,3 +190,18 @@ def test_receiving_is_forbidden_without_the_allocate_permission(api, po_line):
 def test_unknown_purchase_order_line_is_not_found(api, po_line):
     staff_with(api, "change_purchaseorderline", "allocate_backorder_stock")
     assert api.post(url("receive", 99999), {"quantity": 1}, format="json").status_code == 404
+
+
+def test_confirming_a_date_is_forbidden_without_the_change_permission(api, po_line, today):
+    staff_with(api, "view_purchaseorder")
+    before = written()
+    day = str(today + dt.timedelta(days=12))
+    response = api.post(url("confirm-arrival", po_line.pk), {"confirmed_date": day}, format="json")
+    assert response.status_code == 403
+    assert written() == before
+
+
+def test_customers_cannot_reach_purchase_orders(api, po_line):
+    api.force_authenticate(UserFactory())
+    assert api.get(url("purchase-orders")).status_code == 403
+    assert api.post(url("receive", po_line.pk), {"quantity": 1}, format="json").status_code == 403
