@@ -5,6 +5,7 @@ environment: DATABASE_URL-style parts (``DATABASE_ENGINE``, ``DATABASE_NAME``, â
 ``CELERY_BROKER_URL``.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -219,3 +220,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"oscar_backorders": {"handlers": ["console"], "level": "INFO"}},
 }
+
+# The plugin's REST API (oscar_backorders.api, docs/api.md) when Django REST framework is
+# installed (the "api" extra); the shop works without it.
+API_INSTALLED = importlib.util.find_spec("rest_framework") is not None
+# django-oscar-api, where installed, with the plugin's fields added to its serializers.
+OSCARAPI_INSTALLED = API_INSTALLED and importlib.util.find_spec("oscarapi") is not None
+if API_INSTALLED:
+    INSTALLED_APPS += ["rest_framework", "drf_spectacular"]
+    REST_FRAMEWORK = {
+        "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "rest_framework.authentication.SessionAuthentication",
+            "rest_framework.authentication.BasicAuthentication",
+        ],
+    }
+if OSCARAPI_INSTALLED:
+    INSTALLED_APPS += ["oscarapi"]
+    OSCARAPI_OVERRIDE_MODULES = ["oscar_backorders.api.oscarapi"]

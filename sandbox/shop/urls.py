@@ -12,6 +12,12 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("backorders/", include("oscar_backorders.urls")),
+    *(
+        [path("api/backorders/", include("oscar_backorders.api.urls"))]
+        if settings.API_INSTALLED
+        else []
+    ),
+    *([path("api/", include("oscarapi.urls"))] if settings.OSCARAPI_INSTALLED else []),
     path("", include(apps.get_app_config("oscar").urls[0])),
     prefix_default_language=False,
 )
