@@ -169,3 +169,17 @@ def test_tile_dates_cost_the_same_queries_for_1_and_20_products_that_ship_later(
     assert counts["Bravo"][1] == counts["Alpha"][1]
     # ... nor does the page grow faster than plain Oscar's tiles make it grow.
     assert counts["Bravo"][0] - counts["Alpha"][0] <= counts["Delta"][0] - counts["Charlie"][0]
+
+
+def test_category_page_makes_no_plugin_query_when_no_product_has_a_policy(
+    client, today, search_index
+):
+    category = CategoryFactory()
+    for number in range(5):
+        in_category(category, f"Kettle {number}", num_in_stock=number, mode=None)
+    search_index()
+    total, ours = _count(client, category.get_absolute_url())
+    page = client.get(category.get_absolute_url()).content.decode()
+    assert ours == 0
+    assert page.count('<article class="product_pod">') == 5
+    assert 'class="fas fa-clock"' not in page and page.count("fa-check-circle") == 4
