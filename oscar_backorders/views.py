@@ -5,8 +5,9 @@
   orders; orders placed without an account are reached through Oscar's order-status link (its
   verification hash, plus the email address the customer confirmed on Oscar's status form).
   Anything else is a 404, as in Oscar.
-- "Ships later": products that can be ordered now but ship later (backorder or pre-order), with
-  their estimated dates; the list of products is cached (``BACKORDERS_SHIPS_LATER_CACHE_SECONDS``).
+- "Ships later": products that can be ordered now but ship later (backorder or pre-order), as a
+  grid of Oscar's product tiles with their dates, sortable (``oscar_backorders.ships_later``); the
+  sorted list is cached (``BACKORDERS_SHIPS_LATER_CACHE_SECONDS``).
 """
 
 from __future__ import annotations
