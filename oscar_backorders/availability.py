@@ -165,6 +165,12 @@ class BackorderAvailability(Base):
             % {"count": left},
         }
 
+    @property
+    def dated_message(self) -> str:
+        """The state with its date and nothing more, for a product tile: "Available on backorder
+        — ships by 8 Dec", "Pre-order — releases 10 Dec" (the product page's promise)."""
+        return self._state_message()
+
     def _state_message(self) -> str:
         code = self.code
         if code == self.CODE_OUT_OF_STOCK:

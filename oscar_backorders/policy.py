@@ -249,6 +249,10 @@ class PolicyCache:
         if backorder_settings.CAP_TO_INBOUND:
             self._cap_to_inbound([pk for pk in missing if self._resolved[pk].allows_backorders])
 
+    def none_exist(self) -> bool:
+        """True when every stock record resolves to "off" without a lookup (asked once)."""
+        return self._no_policy_anywhere()
+
     def _no_policy_anywhere(self) -> bool:
         """True when every stock record resolves to "off" without a lookup (asked once)."""
         if self._none_exist is None:

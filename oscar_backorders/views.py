@@ -5,13 +5,13 @@
   orders; orders placed without an account are reached through Oscar's order-status link (its
   verification hash, plus the email address the customer confirmed on Oscar's status form).
   Anything else is a 404, as in Oscar.
-- "Ships later": products that can be ordered now but ship later (backorder or pre-order), with
-  their estimated dates; the list of products is cached (``BACKORDERS_SHIPS_LATER_CACHE_SECONDS``).
+- "Ships later": products that can be ordered now but ship later (backorder or pre-order), as a
+  grid of Oscar's product tiles with their dates, sortable (``oscar_backorders.ships_later``); the
+  sorted list is cached (``BACKORDERS_SHIPS_LATER_CACHE_SECONDS``).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -20,8 +20,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -31,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from oscar.core.loading import get_class, get_model
 
-from oscar_backorders.abstract_models import PolicyMode
+from oscar_backorders import ships_later
 from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.locks import lock_backorder_lines
@@ -187,78 +185,38 @@ class AnonymousCancelWaitingView(AnonymousOrderMixin, CancelWaitingView):
         )
 
 
-def ships_later_product_ids(today: date) -> list[int]:
-    """Public products that can be ordered now but ship later (backorder or pre-order).
-
-    Resolves each stock record's policy (its own, else its partner's, else the shop default) in
-    the database, so the whole catalogue costs one query; the caller caches the result.
-    """
-    StockRecord = get_model("partner", "StockRecord")
-    allowed = [PolicyMode.BACKORDER, PolicyMode.PREORDER]
-    record_unset = Q(backorder_policy__isnull=True) | Q(backorder_policy__mode=PolicyMode.INHERIT)
-    partner_unset = Q(partner__backorder_policy__isnull=True) | Q(
-        partner__backorder_policy__mode=PolicyMode.INHERIT
-    )
-    sells_later = Q(backorder_policy__mode__in=allowed) | (
-        record_unset & Q(partner__backorder_policy__mode__in=allowed)
-    )
-    if backorder_settings.DEFAULT_MODE in allowed:
-        sells_later |= record_unset & partner_unset
-    preorder = Q(backorder_policy__mode=PolicyMode.PREORDER) | (
-        record_unset & Q(partner__backorder_policy__mode=PolicyMode.PREORDER)
-    )
-    net_stock = F("num_in_stock") - Coalesce(F("num_allocated"), Value(0))
-    tracked = Q(product__product_class__track_stock=True) | Q(
-        product__product_class__isnull=True, product__parent__product_class__track_stock=True
-    )
-    rows = (
-        StockRecord._default_manager.alias(net=net_stock)
-        .filter(sells_later, tracked, product__is_public=True)
-        .filter(Q(net__lte=0) | (preorder & Q(backorder_policy__release_date__gt=today)))
-        .order_by("product__title", "product_id")
-        .values_list("product_id", flat=True)
-    )
-    return list(dict.fromkeys(rows))  # distinct, order kept
-
-
 class ShipsLaterView(generic.TemplateView):
-    """R11: everything that can be ordered now but takes longer to arrive, with its date."""
+    """R11: everything that can be ordered now but takes longer to arrive, as a product grid.
+
+    Sorted by ``?sort_by=`` (soonest ship date first unless asked otherwise; an unknown order is
+    refused with a message under the choice and the default used), paginated. The sorted rows
+    are cached (``BACKORDERS_SHIPS_LATER_CACHE_SECONDS``); the tiles show live dates.
+    """
 
     template_name = "oscar_backorders/ships_later.html"
 
-    def get_product_ids(self) -> list[int]:
+    def get_rows(self) -> list[ships_later.Row]:
         today = timezone.localdate()
-        key = f"oscar_backorders:ships_later:{today.isoformat()}"
-        ids = cache.get(key)
-        if ids is None:
-            ids = ships_later_product_ids(today)
-            cache.set(key, ids, backorder_settings.SHIPS_LATER_CACHE_SECONDS)
-        return ids
+        key = f"oscar_backorders:ships_later:rows:{today.isoformat()}"
+        rows = cache.get(key)
+        if rows is None:
+            ids = ships_later.ships_later_product_ids(today)
+            rows = ships_later.ships_later_rows(self.request.strategy, ids)
+            cache.set(key, rows, backorder_settings.SHIPS_LATER_CACHE_SECONDS)
+        return rows
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        paginator = Paginator(self.get_product_ids(), backorder_settings.SHIPS_LATER_PAGE_SIZE)
+        form = ships_later.ShipsLaterSortForm(self.request.GET or None)
+        rows = ships_later.sorted_rows(self.get_rows(), form.sort())
+        paginator = Paginator(rows, backorder_settings.SHIPS_LATER_PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get("page"))
-        Product = get_model("catalogue", "Product")
-        products = (
-            Product._default_manager.filter(pk__in=list(page.object_list))
-            .select_related("product_class", "parent__product_class")
-            .prefetch_related("stockrecords")
-        )
-        by_id = {p.pk: p for p in products}
-        ordered = [by_id[pk] for pk in page.object_list if pk in by_id]
-        strategy = self.request.strategy
-        if hasattr(strategy, "warm_backorder_policies"):
-            strategy.warm_backorder_policies(sr for p in ordered for sr in p.stockrecords.all())
-        infos = [(p, strategy.fetch_for_product(p)) for p in ordered]
+        products = ships_later.load_products([row.pk for row in page.object_list])
         ctx.update(
+            form=form,
             paginator=paginator,
             page_obj=page,
             is_paginated=page.has_other_pages(),
-            items=[
-                {"product": p, "availability": info.availability}
-                for p, info in infos
-                if getattr(info.availability, "code", "") in ("backorder", "preorder")
-            ],
+            products=products,
         )
         return ctx

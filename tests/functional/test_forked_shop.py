@@ -30,6 +30,8 @@ SHARED_TESTS = [
     "tests/functional/test_basket_quantities.py",
     "tests/functional/test_customer_cancel.py",
     "tests/functional/test_ships_later.py",
+    "tests/functional/test_catalogue_tiles.py",
+    "tests/functional/test_stock_alerts.py",
     "tests/integration/test_placement.py",
     "tests/integration/test_availability.py",
 ]

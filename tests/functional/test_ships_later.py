@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -56,6 +57,73 @@ def test_lists_backordered_and_preordered_products_with_their_dates(client, toda
         assert absent not in page
 
 
+def _tiles(page):
+    """The titles of the page's product tiles, in order."""
+    import re
+
+    return re.findall(
+        r'<article class="product_pod">.*?<h3 class="mt-3">\s*<a [^>]*title="([^"]+)"', page, re.S
+    )
+
+
+def _three_products():
+    titled(stocked_product(num_in_stock=0, lead_time_days=20, price=Decimal("12.00")), "Apron")
+    titled(stocked_product(num_in_stock=0, lead_time_days=10, price=Decimal("5.00")), "Kettle")
+    titled(stocked_product(num_in_stock=0, lead_time_days=3, price=Decimal("30.00")), "Grinder")
+
+
+def test_grid_shows_a_tile_per_product_with_image_price_date_and_add_to_basket(client, today):
+    titled(stocked_product(num_in_stock=0, lead_time_days=10), "Pour-over")
+    page = client.get(URL).content.decode()
+    article = page.split('<article class="product_pod">')[1].split("</article>")[0]
+    assert "Pour-over" in article and "<img" in article and "£10.00" in article
+    assert "Available on backorder — ships by 8 Dec" in article and "fa-clock" in article
+    assert "Add to basket" in article and 'action="/basket/add/' in article
+    assert "<table" not in page
+
+
+def test_grid_is_sorted_soonest_ship_date_first_by_default(client, today):
+    _three_products()
+    assert _tiles(client.get(URL).content.decode()) == ["Grinder", "Kettle", "Apron"]
+
+
+@pytest.mark.parametrize(
+    ("sort_by", "expected"),
+    [
+        ("ship-date", ["Grinder", "Kettle", "Apron"]),
+        ("title-asc", ["Apron", "Grinder", "Kettle"]),
+        ("title-desc", ["Kettle", "Grinder", "Apron"]),
+        ("price-asc", ["Kettle", "Apron", "Grinder"]),
+        ("price-desc", ["Grinder", "Apron", "Kettle"]),
+    ],
+)
+def test_grid_is_sorted_as_the_customer_chooses_when_sort_by_is_given(
+    client, today, sort_by, expected
+):
+    _three_products()
+    page = client.get(URL, {"sort_by": sort_by}).content.decode()
+    assert _tiles(page) == expected
+    assert f'<option value="{sort_by}" selected>' in page
+
+
+def test_unknown_sort_order_is_refused_with_a_message_and_soonest_first_shown(client, today):
+    _three_products()
+    response = client.get(URL, {"sort_by": "cheapest; DROP TABLE"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "is not a way this list can be sorted; it is shown soonest ship date first." in page
+    assert _tiles(page) == ["Grinder", "Kettle", "Apron"]
+
+
+def test_pages_follow_the_chosen_order(client, today):
+    _three_products()
+    with override_settings(BACKORDERS_SHIPS_LATER_PAGE_SIZE=2):
+        first = client.get(URL, {"sort_by": "title-asc"}).content.decode()
+        second = client.get(URL, {"sort_by": "title-asc", "page": 2}).content.decode()
+    assert _tiles(first) == ["Apron", "Grinder"] and _tiles(second) == ["Kettle"]
+    assert "sort_by=title-asc&amp;page=2" in first
+
+
 def test_partner_default_and_shop_default_policies_count(client, today):
     partner = PartnerFactory()
     BackorderPolicyFactory(stockrecord=None, partner=partner, mode=PolicyMode.BACKORDER)
@@ -88,20 +156,24 @@ def test_list_is_cached_until_it_expires(client, today):
     assert "Added later" in client.get(URL).content.decode()
 
 
-def _count_page_queries(client):
+def _count_page_queries(client, data=None):
+    client.get(URL, data)  # the visitor's session and basket exist before counting
     cache.clear()
     with CaptureQueriesContext(connection) as ctx:
-        client.get(URL)
+        client.get(URL, data)
     return len(ctx.captured_queries)
 
 
-def test_page_queries_do_not_grow_with_the_products(client, today):
+@pytest.mark.parametrize("sort_by", [None, "price-desc"])
+def test_page_queries_do_not_grow_with_the_products(client, today, sort_by):
+    data = {"sort_by": sort_by} if sort_by else None
     for _ in range(2):
         stocked_product(num_in_stock=0)
-    two = _count_page_queries(client)
+    two = _count_page_queries(client, data)
     for _ in range(6):
         stocked_product(num_in_stock=0)
-    assert _count_page_queries(client) == two
+    stocked_product(num_in_stock=0, mode=PolicyMode.PREORDER, release_date=dt.date(2026, 12, 10))
+    assert _count_page_queries(client, data) == two
 
 
 def test_catalogue_links_to_the_page(client, today):
