@@ -24,12 +24,12 @@ from rest_framework.response import Response
 from oscar_backorders.api import serializers as s
 from oscar_backorders.api.base import BackorderAPIView, Conflict
 from oscar_backorders.exceptions import BackorderError
+from oscar_backorders.line_states import LineState
 from oscar_backorders.locks import lock_backorder_lines
 from oscar_backorders.notifications import answers, links, preferences
 from oscar_backorders.notifications.abstract_models import DelayDecision
 from oscar_backorders.payments import ledger
 from oscar_backorders.services import cancel_units
-from oscar_backorders.templatetags.backorder_tags import LineState
 
 try:
     from drf_spectacular.utils import OpenApiParameter, extend_schema

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import translation
 
-from oscar_backorders.templatetags.backorder_tags import LineState
+from oscar_backorders.line_states import LineState
 
 
 class _NoBackorder:

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from oscar_backorders.api.oscarapi.serializers.common import with_field
 from oscar_backorders.api.serializers import OrderBackordersSerializer, OrderLineBackorderSerializer
-from oscar_backorders.templatetags.backorder_tags import LineState
+from oscar_backorders.line_states import LineState
 
 try:
     from drf_spectacular.utils import extend_schema_field
