@@ -79,7 +79,9 @@ class Reconciled:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class Verdict:
+    """What reconciling one event found (stored on its :class:`ProviderEvent`)."""
+
     outcome: str
     amount: Decimal | None = None
     detail: str = ""
@@ -144,17 +146,17 @@ def receive_event(event: Mapping[str, Any]) -> Reconciled:
     return Reconciled(event_id, finding.outcome, lapsed=finding.lapsed, detail=finding.detail)
 
 
-def _reconcile(row: Any, kind: str, created: datetime.datetime, obj: Mapping[str, Any]) -> Finding:
+def _reconcile(row: Any, kind: str, created: datetime.datetime, obj: Mapping[str, Any]) -> Verdict:
     PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
     if kind not in HANDLED:
-        return Finding(EventOutcome.IGNORED)
+        return Verdict(EventOutcome.IGNORED)
     found = (
         PaymentAuthorisation._default_manager.filter(gateway=PROVIDER, reference=row.reference)
         .values_list("pk", "order_id")
         .first()
     )
     if found is None:
-        return Finding(
+        return Verdict(
             EventOutcome.UNKNOWN,
             detail=_("No authorisation of this shop has the reference %(reference)s.")
             % {"reference": row.reference or "-"},
@@ -170,7 +172,7 @@ def _reconcile(row: Any, kind: str, created: datetime.datetime, obj: Mapping[str
     if kind == CANCELED:
         return _canceled(authorisation, obj)
     if _newer_applied(row, created):
-        return Finding(
+        return Verdict(
             EventOutcome.STALE,
             detail=_("A later event about %(reference)s was already applied.")
             % {"reference": row.reference},
@@ -202,10 +204,10 @@ def in_flight(authorisation: Any) -> Decimal:
     return sum(captures.values_list("amount", flat=True), ZERO)
 
 
-def _canceled(authorisation: Any, intent: Mapping[str, Any]) -> Finding:
+def _canceled(authorisation: Any, intent: Mapping[str, Any]) -> Verdict:
     held = ledger.held(authorisation)
     if held == 0:
-        return Finding(
+        return Verdict(
             EventOutcome.CONFIRMED,
             amount=ZERO,
             detail=_("The ledger holds nothing of it any more (released, captured or lapsed)."),
@@ -226,14 +228,14 @@ def _canceled(authorisation: Any, intent: Mapping[str, Any]) -> Finding:
     }
     if lapsed:
         order_note(authorisation.order, detail)
-    return Finding(EventOutcome.APPLIED, amount=ZERO, detail=detail, lapsed=lapsed)
+    return Verdict(EventOutcome.APPLIED, amount=ZERO, detail=detail, lapsed=lapsed)
 
 
-def _capturable(authorisation: Any, intent: Mapping[str, Any], currency: str) -> Finding:
+def _capturable(authorisation: Any, intent: Mapping[str, Any], currency: str) -> Verdict:
     capturable = from_minor(int(intent.get("amount_capturable") or 0), currency)
     expected = ledger.held(authorisation) - in_flight(authorisation)
     if capturable >= expected:
-        return Finding(EventOutcome.CONFIRMED, amount=capturable)
+        return Verdict(EventOutcome.CONFIRMED, amount=capturable)
     shortfall = expected - capturable
     why = _("Stripe reports only %(capturable)s %(currency)s capturable") % {
         "capturable": capturable,
@@ -254,12 +256,12 @@ def _capturable(authorisation: Any, intent: Mapping[str, Any], currency: str) ->
         "lapsed": lapsed,
     }
     order_note(authorisation.order, detail)
-    return Finding(EventOutcome.APPLIED, amount=capturable, detail=detail, lapsed=lapsed)
+    return Verdict(EventOutcome.APPLIED, amount=capturable, detail=detail, lapsed=lapsed)
 
 
 def _compare_charge(
     authorisation: Any, charge: Mapping[str, Any], currency: str, *, refunds: bool
-) -> Finding:
+) -> Verdict:
     sums = ledger.totals(authorisation_id=authorisation.pk)
     if refunds:
         reported = from_minor(int(charge.get("amount_refunded") or 0), currency)
@@ -273,9 +275,9 @@ def _compare_charge(
         known, pending = sums.captured, in_flight(authorisation)
         what = _("captured")
     if known <= reported <= known + pending:
-        return Finding(EventOutcome.CONFIRMED, amount=reported)
+        return Verdict(EventOutcome.CONFIRMED, amount=reported)
     if reported < known:
-        return Finding(
+        return Verdict(
             EventOutcome.STALE,
             amount=reported,
             detail=_("Older than the ledger, which has %(known)s %(what)s.")
@@ -293,4 +295,4 @@ def _compare_charge(
         "known": known,
     }
     order_note(authorisation.order, detail)
-    return Finding(EventOutcome.DISCREPANCY, amount=reported, detail=detail)
+    return Verdict(EventOutcome.DISCREPANCY, amount=reported, detail=detail)

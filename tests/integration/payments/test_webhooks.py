@@ -247,6 +247,17 @@ def test_capture_made_in_stripes_dashboard_is_a_discrepancy_and_nothing_is_captu
     assert OrderNote.objects.filter(order=stripe_order, message__contains="outside the shop")
 
 
+def test_discrepancy_is_a_note_of_check_backorders_for_the_merchant(
+    stripe_webhooks, stripe_order, client
+):
+    from oscar_backorders.payments.audit import check_payments
+
+    deliver(client, event("charge.refunded", charge(amount_captured=450, amount_refunded=450)))
+    [note] = check_payments(order_ids=[stripe_order.pk])
+    assert (note.code, note.is_note) == ("provider-discrepancy", True)
+    assert stripe_order.number in note.message and "outside the shop" in note.message
+
+
 def test_capture_being_settled_is_not_a_discrepancy_when_stripe_reports_it_first(
     stripe_webhooks, stripe_order, client
 ):
