@@ -135,15 +135,15 @@ def receive_event(event: Mapping[str, Any]) -> Reconciled:
         except IntegrityError:
             seen = ProviderEvent._default_manager.get(provider=PROVIDER, event_id=event_id)
             return Reconciled(event_id, seen.outcome, duplicate=True, detail=seen.detail)
-        finding = _reconcile(row, kind, created, obj)
-        row.outcome = finding.outcome
-        row.amount = finding.amount
-        row.detail = finding.detail
+        verdict = _reconcile(row, kind, created, obj)
+        row.outcome = verdict.outcome
+        row.amount = verdict.amount
+        row.detail = verdict.detail
         row.processed = timezone.now()
         row.save(
             update_fields=["outcome", "amount", "detail", "processed", "authorisation", "order"]
         )
-    return Reconciled(event_id, finding.outcome, lapsed=finding.lapsed, detail=finding.detail)
+    return Reconciled(event_id, verdict.outcome, lapsed=verdict.lapsed, detail=verdict.detail)
 
 
 def _reconcile(row: Any, kind: str, created: datetime.datetime, obj: Mapping[str, Any]) -> Verdict:
