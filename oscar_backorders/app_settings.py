@@ -80,6 +80,10 @@ DEFAULTS: dict[str, Any] = {
     # Stripe: secret key, and an API base URL (only to point tests at localstripe).
     "STRIPE_SECRET_KEY": "",
     "STRIPE_API_BASE": None,
+    # Stripe webhooks: the endpoint's signing secret ("whsec_…"; "" leaves the endpoint off), and
+    # how old (seconds) a signed delivery may be before it is refused as a replay.
+    "STRIPE_WEBHOOK_SECRET": "",
+    "STRIPE_WEBHOOK_TOLERANCE_SECONDS": 300,
     # --- Supply: inbound purchase orders, available-to-promise, restock allocation ---
     # Dotted path of the class that orders waiting lines for restock allocation and dating
     # (see oscar_backorders/priorities.py). The default is FIFO unless a merchant set a priority.
@@ -418,6 +422,8 @@ RULES: dict[str, Rule | None] = {
     "PAYMENT_IDEMPOTENCY_PREFIX": Text(check_id=_PAYMENT_TEXT, empty_allowed=False),
     "STRIPE_SECRET_KEY": Text(check_id=_PAYMENT_TEXT),
     "STRIPE_API_BASE": Text(check_id=_PAYMENT_TEXT, empty_allowed=False, none_allowed=True),
+    "STRIPE_WEBHOOK_SECRET": Text(check_id=_PAYMENT_TEXT),
+    "STRIPE_WEBHOOK_TOLERANCE_SECONDS": WholeNumber(check_id=_PAYMENT_NUMBER, minimum=1),
     "PRIORITY_ORDER": DottedPath(
         check_id=_PRIORITY_PATH,
         attribute="sort_key",

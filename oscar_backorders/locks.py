@@ -4,7 +4,8 @@ Rows of one kind are locked in primary-key order (as Oscar's ``OrderCreator.plac
 allocates in stock-record order). Across kinds, every flow takes them in this one order, so two
 transactions can never wait on each other in a cycle:
 
-1. a payment capture or release row (:func:`lock_capture`, :func:`lock_release`);
+1. a payment capture or release row (:func:`lock_capture`, :func:`lock_captures`,
+   :func:`lock_release`);
 2. stock records (:func:`lock_stockrecords`, :func:`allocate_within_cap`);
 3. backordered lines (:func:`lock_backorder_lines`);
 4. the order (:func:`lock_order`);
@@ -12,7 +13,8 @@ transactions can never wait on each other in a cycle:
 6. Oscar's payment source (:func:`lock_source`).
 
 A flow may skip a step, never go back up: a cancellation locks 2 → 3 → 4 → 5, settling a
-shipment's capture 1 → 2 → 3 → 4 → 5 → 6, planning a shipment 4 → 5.
+shipment's capture 1 → 2 → 3 → 4 → 5 → 6, planning a shipment 4 → 5, a provider's webhook event
+1 → 4 → 5 → 6.
 """
 
 from __future__ import annotations
@@ -79,6 +81,18 @@ def lock_capture(capture_id: int) -> Any:
         .select_related("order")
         .get(pk=capture_id)
     )
+
+
+def lock_captures(ids: Iterable[int]) -> dict[int, Any]:
+    """``SELECT … FOR UPDATE`` the given payment captures, in pk order (a provider event about
+    an authorisation waits for the captures and refunds of it in progress)."""
+    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
+    rows = (
+        PaymentCapture._default_manager.select_for_update(of=("self",))
+        .filter(pk__in=set(ids))
+        .order_by("pk")
+    )
+    return {row.pk: row for row in rows}
 
 
 def lock_release(release_id: int) -> Any:

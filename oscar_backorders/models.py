@@ -65,6 +65,15 @@ if not is_model_registered("oscar_backorders", "PaymentRelease"):
         pass
 
     __all__.append("PaymentRelease")
+
+from oscar_backorders.payments.abstract_events import AbstractProviderEvent
+
+if not is_model_registered("oscar_backorders", "ProviderEvent"):
+
+    class ProviderEvent(AbstractProviderEvent):
+        pass
+
+    __all__.append("ProviderEvent")
 # --- supply ---
 from oscar_backorders.supply.abstract_models import (
     AbstractPurchaseOrder,

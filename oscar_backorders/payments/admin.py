@@ -25,6 +25,7 @@ PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
 PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
 PaymentRelease = get_model("oscar_backorders", "PaymentRelease")
 PaymentLedgerEntry = get_model("oscar_backorders", "PaymentLedgerEntry")
+ProviderEvent = get_model("oscar_backorders", "ProviderEvent")
 
 
 class ReadOnlyMixin:
@@ -166,3 +167,29 @@ class PaymentReleaseAdmin(AdminPermissionsMixin, ReadOnlyMixin, admin.ModelAdmin
                 release,
                 _("Release retried: %(status)s") % {"status": release.get_status_display()},
             )
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(AdminPermissionsMixin, ReadOnlyMixin, admin.ModelAdmin):
+    """Every webhook event the provider sent; filter on *Differs from the ledger* for captures
+    or refunds made outside the shop."""
+
+    list_display = ("created", "type", "outcome", "order", "reference", "amount", "received")
+    list_filter = ("outcome", "type", "provider")
+    search_fields = ("event_id", "reference", "order__number")
+    date_hierarchy = "created"
+    list_select_related = ("order",)
+    readonly_fields = (
+        "provider",
+        "event_id",
+        "type",
+        "created",
+        "received",
+        "processed",
+        "reference",
+        "authorisation",
+        "order",
+        "outcome",
+        "amount",
+        "detail",
+    )

@@ -4,7 +4,9 @@ Per authorisation: its amount is what the ledger authorised, its captured and re
 the ledger's (released includes lapsed). Per order: Oscar's ``Source`` shows what the ledger
 says (``amount_debited`` = captured, ``amount_refunded`` = refunded, ``amount_allocated`` =
 captured + held), and every captured shipment has its ``captured`` entry. Captures whose outcome
-is unknown are notes: money may have moved that the next retry will record. Reads only.
+is unknown are notes: money may have moved that the next retry will record. So are Stripe's
+webhook events that differ from the ledger (a capture or refund made in Stripe's dashboard),
+for the merchant to reconcile. Reads only.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def check_payments(*, order_ids: Iterable[int] | None = None) -> list[Finding]:
     authorisations = PaymentAuthorisation._default_manager.select_related("order", "source")
     entries = PaymentLedgerEntry._default_manager.order_by()
     captures = PaymentCapture._default_manager.select_related("order")
+    ids: list[int] | None = None
     if order_ids is not None:
         ids = list(order_ids)
         authorisations = authorisations.filter(order_id__in=ids)
@@ -144,4 +147,22 @@ def check_payments(*, order_ids: Iterable[int] | None = None) -> list[Finding]:
                     is_note=True,
                 )
             )
+    findings.extend(_provider_discrepancies(ids))
     return findings
+
+
+def _provider_discrepancies(order_ids: list[int] | None) -> list[Finding]:
+    """Notes: what the provider reported that the ledger does not show (see payments/webhooks.py)."""
+    ProviderEvent = get_model("oscar_backorders", "ProviderEvent")
+    events = ProviderEvent._default_manager.filter(outcome="discrepancy").select_related("order")
+    if order_ids is not None:
+        events = events.filter(order_id__in=order_ids)
+    return [
+        Finding(
+            code="provider-discrepancy",
+            message=_("Order %(number)s: %(detail)s")
+            % {"number": event.order.number if event.order_id else "?", "detail": event.detail},
+            is_note=True,
+        )
+        for event in events.order_by("pk")
+    ]

@@ -84,6 +84,19 @@ def check_payments(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="oscar_backorders.E121",
             )
         )
+    if gateway.name == "stripe" and not backorder_settings.STRIPE_WEBHOOK_SECRET:
+        messages.append(
+            checks.Warning(
+                "The Stripe gateway is on without BACKORDERS_STRIPE_WEBHOOK_SECRET: the shop "
+                "learns that Stripe let an authorisation go only when a capture fails.",
+                hint=(
+                    "Add a webhook endpoint in Stripe's dashboard for "
+                    "<shop>/backorders/payments/stripe/webhook/ and set "
+                    "BACKORDERS_STRIPE_WEBHOOK_SECRET to its signing secret (docs/payments.md)."
+                ),
+                id="oscar_backorders.W103",
+            )
+        )
     view = get_class("checkout.views", "PaymentDetailsView")
     if issubclass(view, AuthoriseAtCheckoutMixin):
         return messages

@@ -1,4 +1,6 @@
-"""The customer's confirm-payment page: a fresh authorisation when the old one could not be renewed.
+"""The customer's confirm-payment page, and the endpoint of Stripe's webhooks.
+
+The confirm-payment page: a fresh authorisation when the old one could not be renewed.
 
 Reached through the signed link of :func:`~oscar_backorders.payments.lifecycle.confirmation_url`
 (sent with ``authorisation_expiring``). The view only checks the link and calls
@@ -13,9 +15,12 @@ from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView
 from oscar.core.loading import get_model
 
@@ -92,3 +97,51 @@ class ConfirmPaymentView(FormView):
 
     def get_success_url(self) -> str:
         return self.request.path
+
+
+def stripe_webhooks_enabled() -> bool:
+    """The Stripe gateway is the shop's and the endpoint has its signing secret."""
+    from oscar_backorders.app_settings import backorder_settings
+    from oscar_backorders.payments.gateways import payments_enabled
+
+    return bool(
+        payments_enabled()
+        and backorder_settings.STRIPE_WEBHOOK_SECRET
+        and get_gateway().name == "stripe"
+    )
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class StripeWebhookView(View):
+    """Stripe's webhook endpoint: verify the signature, then :func:`.webhooks.receive_event`.
+
+    404 unless the shop uses the Stripe gateway with ``BACKORDERS_STRIPE_WEBHOOK_SECRET``; 400
+    (nothing recorded) for a missing, wrong or too old signature; 200 for every verified event,
+    a repeated one included, so Stripe stops retrying it.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not stripe_webhooks_enabled():
+            raise Http404("Stripe webhooks are not enabled.")
+        import stripe
+
+        from oscar_backorders.app_settings import backorder_settings
+        from oscar_backorders.payments.webhooks import MalformedEvent, receive_event
+
+        try:
+            event = stripe.Webhook.construct_event(
+                request.body,
+                request.headers.get("Stripe-Signature", ""),
+                backorder_settings.STRIPE_WEBHOOK_SECRET,
+                tolerance=backorder_settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+            )
+            result = receive_event(event.to_dict())
+        except stripe.SignatureVerificationError as exc:
+            return HttpResponseBadRequest(f"Signature refused: {exc}", content_type="text/plain")
+        except (ValueError, MalformedEvent) as exc:
+            return HttpResponseBadRequest(f"Not a Stripe event: {exc}", content_type="text/plain")
+        return JsonResponse(
+            {"received": result.event_id, "outcome": result.outcome, "duplicate": result.duplicate}
+        )

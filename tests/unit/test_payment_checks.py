@@ -45,3 +45,22 @@ def test_unimportable_gateway_is_an_error_naming_the_setting(settings):
     assert message.id == "oscar_backorders.E101"
     assert message.level == checks.ERROR
     assert "BACKORDERS_PAYMENT_GATEWAY" in message.msg
+
+
+STRIPE = "oscar_backorders.payments.gateways.stripe.StripeGateway"
+
+
+def test_stripe_without_a_webhook_secret_is_a_warning_naming_the_setting(settings):
+    settings.BACKORDERS_PAYMENT_GATEWAY = STRIPE
+    settings.BACKORDERS_STRIPE_SECRET_KEY = "sk_test_not_used"
+    settings.BACKORDERS_STRIPE_WEBHOOK_SECRET = ""
+    [message] = [m for m in check_payments() if m.id == "oscar_backorders.W103"]
+    assert message.level == checks.WARNING
+    assert "BACKORDERS_STRIPE_WEBHOOK_SECRET" in message.msg + message.hint
+
+
+def test_stripe_with_a_webhook_secret_has_no_webhook_warning(settings):
+    settings.BACKORDERS_PAYMENT_GATEWAY = STRIPE
+    settings.BACKORDERS_STRIPE_SECRET_KEY = "sk_test_not_used"
+    settings.BACKORDERS_STRIPE_WEBHOOK_SECRET = "whsec_abc"
+    assert "oscar_backorders.W103" not in ids(check_payments())

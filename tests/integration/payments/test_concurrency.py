@@ -112,3 +112,58 @@ def test_concurrent_cancel_and_ship_of_the_last_allocated_units_do_not_both_happ
         assert (captured, released) == (Decimal("50.00"), 0)
     else:
         assert (captured, released) == (0, Decimal("30.00"))
+
+
+# --- Stripe webhooks: the same event twice at once, two events about one hold at once ----------
+
+
+def _stripe_hold(order):
+    get_model("oscar_backorders", "PaymentAuthorisation").objects.filter(order=order).update(
+        gateway="stripe", reference="pi_race"
+    )
+
+
+def _event(kind, obj, event_id):
+    return {
+        "id": event_id,
+        "type": kind,
+        "created": 1_700_000_000,
+        "data": {"object": {"id": "pi_race", "currency": "gbp", **obj}},
+    }
+
+
+def test_same_webhook_event_delivered_concurrently_is_applied_once(mixed_order):
+    from oscar_backorders.payments import ledger
+    from oscar_backorders.payments.webhooks import receive_event
+
+    _stripe_hold(mixed_order)
+    event = _event("payment_intent.canceled", {}, "evt_race")
+
+    results = run_together(*[lambda: receive_event(event)] * THREADS)
+
+    assert [outcome for outcome, _value in results] == ["ok"] * THREADS, results
+    assert sorted(value.duplicate for _outcome, value in results) == [False] + [True] * (
+        THREADS - 1
+    )
+    sums = ledger.totals(order_id=mixed_order.pk)
+    assert (sums.expired, sums.held) == (Decimal("54.50"), Decimal("0.00"))
+    assert get_model("oscar_backorders", "ProviderEvent").objects.count() == 1
+
+
+def test_cancel_and_capturable_update_at_once_record_the_lapse_once(mixed_order):
+    from oscar_backorders.payments import ledger
+    from oscar_backorders.payments.webhooks import receive_event
+
+    _stripe_hold(mixed_order)
+    cancel = _event("payment_intent.canceled", {}, "evt_cancel")
+    emptied = _event(
+        "payment_intent.amount_capturable_updated",
+        {"amount_capturable": 0, "status": "requires_capture"},
+        "evt_capturable",
+    )
+
+    results = run_together(lambda: receive_event(cancel), lambda: receive_event(emptied))
+
+    assert [outcome for outcome, _value in results] == ["ok", "ok"], results
+    sums = ledger.totals(order_id=mixed_order.pk)
+    assert (sums.expired, sums.held) == (Decimal("54.50"), Decimal("0.00"))
