@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from oscar_backorders.console import policies, queue  # noqa: F401  (registers the admin classes)
+from oscar_backorders.console import job_admin, policies, queue  # noqa: F401  (registers the admin classes)
 from oscar_backorders.notifications import admin as notifications_admin  # noqa: F401
 from oscar_backorders.payments import admin as payments_admin  # noqa: F401
 from oscar_backorders.supply import admin as supply_admin  # noqa: F401

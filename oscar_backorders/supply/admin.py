@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from oscar.core.loading import get_model
 
 from oscar_backorders.allocation import allocate_free_stock
+from oscar_backorders.console import submit_once
 from oscar_backorders.console.permissions import AdminPermissionsMixin, requires
 from oscar_backorders.estimates.service import recompute
 from oscar_backorders.exceptions import BackorderError
@@ -169,10 +170,21 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             dry_run = form.cleaned_data["dry_run"]
             try:
+                # A check (dry run) changes nothing; an import applies once.
+                claimed = None if dry_run else submit_once.claim_post(request, "supply:import")
                 report = import_purchase_orders(
                     form.cleaned_data["file"].read(), dry_run=dry_run, actor=request.user
                 )
+            except submit_once.AlreadyApplied as exc:
+                messages.warning(request, str(exc))
+                return HttpResponseRedirect(
+                    reverse("admin:oscar_backorders_purchaseorder_changelist")
+                )
+            except submit_once.SubmitRefused as exc:
+                messages.error(request, str(exc))
             except PurchaseOrderImportRefused as exc:
+                if claimed is not None:
+                    submit_once.release(claimed)
                 report = exc.report
                 messages.error(request, str(exc))
             else:
@@ -192,6 +204,7 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
             "title": _("Import purchase orders"),
             "form": form,
             "report": report,
+            **submit_once.page_context(request.user, "supply:import"),
         }
         return TemplateResponse(request, "oscar_backorders/admin/supply/import.html", context)
 
@@ -226,7 +239,13 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     def allocation_view(self, request: HttpRequest, stockrecord_id: int) -> HttpResponse:
         """Preview ("what would happen") and, on POST, run restock allocation for one record."""
         record = get_object_or_404(StockRecord, pk=stockrecord_id)
+        scope = f"supply:allocate:{record.pk}"
         if request.method == "POST":
+            try:
+                submit_once.claim_post(request, scope)
+            except submit_once.SubmitRefused as exc:
+                messages.warning(request, str(exc))
+                return HttpResponseRedirect(request.path)
             reason = _("re-run in the admin")
             result = allocate_free_stock([record.pk], reason=reason, actor=request.user)
             recompute([record.pk], reason=reason)
@@ -261,6 +280,7 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
             "inbound": PurchaseOrderLine._default_manager.filter(
                 stockrecord=record, status__in=("open", "partial")
             ).select_related("purchase_order__supplier"),
+            **submit_once.page_context(request.user, scope),
         }
         return TemplateResponse(request, "oscar_backorders/admin/supply/allocation.html", context)
 
@@ -354,17 +374,24 @@ class PurchaseOrderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
         line = get_object_or_404(PurchaseOrderLine, pk=pk)
         outstanding = line.quantity - line.quantity_received
         form = ReceiveForm(request.POST or None, initial={"quantity": outstanding})
+        scope = f"supply:receive:{line.pk}"
+        changelist = reverse("admin:oscar_backorders_purchaseorderline_changelist")
         if request.method == "POST" and form.is_valid():
             try:
+                claimed = submit_once.claim_post(request, scope)
                 receipt = receive_line(line.pk, form.cleaned_data["quantity"], actor=request.user)
+            except submit_once.AlreadyApplied as exc:
+                messages.warning(request, str(exc))
+                return HttpResponseRedirect(changelist)
+            except submit_once.SubmitRefused as exc:
+                form.add_error(None, str(exc))
             except BackorderError as exc:
+                submit_once.release(claimed)
                 form.add_error("quantity", str(exc))
             else:
                 messages.success(request, _receipt_message(receipt))
                 self.log_change(request, line, _receipt_message(receipt))
-                return HttpResponseRedirect(
-                    reverse("admin:oscar_backorders_purchaseorderline_changelist")
-                )
+                return HttpResponseRedirect(changelist)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -372,6 +399,7 @@ class PurchaseOrderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
             "form": form,
             "line": line,
             "outstanding": outstanding,
+            **submit_once.page_context(request.user, scope),
         }
         return TemplateResponse(request, "oscar_backorders/admin/supply/receive.html", context)
 
