@@ -20,6 +20,7 @@ from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.gateways import get_gateway
 from tests.factories import stocked_product
 from tests.helpers import basket_with, confirmation_token, place, token_in
+from tests.payments_support import gateway, run_on_commit  # noqa: F401 (fixtures)
 from tests.supply_factories import SupplierFactory, inbound
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +242,20 @@ def test_replayed_import_imports_nothing_more(merchant, line):
 
     assert ALREADY in messages_of(again)
     assert PurchaseOrder.objects.count() == 1
+
+
+def test_ship_confirmation_says_nothing_is_captured_when_the_units_were_paid_at_checkout(
+    merchant, strategy, today, gateway, settings, run_on_commit  # noqa: F811
+):
+    from tests.integration.payments.test_capture_in_stock import place_mixed
+
+    settings.BACKORDERS_PAYMENT_AT_CHECKOUT = "capture_in_stock"
+    order = run_on_commit(place_mixed, strategy, number="910003")
+    backorder = BackorderLine.objects.get(order=order)
+    type(backorder.stockrecord).objects.filter(pk=backorder.stockrecord_id).update(
+        num_in_stock=3
+    )
+    services.allocate_units(backorder.pk, 1, reason="arrived")
+    # One unit ships: the shelf's units go first, and they were captured at checkout.
+    page = ask(merchant, "ship_and_capture", [backorder]).content.decode()
+    assert "Nothing will be captured: these units were paid at checkout." in page
