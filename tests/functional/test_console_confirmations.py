@@ -193,9 +193,7 @@ def test_refused_confirmation_keeps_its_page_usable_once_corrected(merchant, lin
     refused = confirm_page(merchant, page, "set_estimate", [line], reason="x")
     assert "Give either a new date" in refused.content.decode()
     new_date = today + dt.timedelta(days=40)
-    done = confirm_page(
-        merchant, refused, "set_estimate", [line], reason="Late", new_date=new_date
-    )
+    done = confirm_page(merchant, refused, "set_estimate", [line], reason="Late", new_date=new_date)
     assert "1 line changed" in " ".join(messages_of(done))
     line.refresh_from_db()
     assert line.estimated_date == new_date
@@ -238,23 +236,28 @@ def test_replayed_import_imports_nothing_more(merchant, line):
     token = token_in(merchant.get(url))
     merchant.post(url, {"file": SimpleUploadedFile("po.csv", content), **token})
 
-    again = merchant.post(url, {"file": SimpleUploadedFile("po.csv", content), **token}, follow=True)
+    again = merchant.post(
+        url, {"file": SimpleUploadedFile("po.csv", content), **token}, follow=True
+    )
 
     assert ALREADY in messages_of(again)
     assert PurchaseOrder.objects.count() == 1
 
 
 def test_ship_confirmation_says_nothing_is_captured_when_the_units_were_paid_at_checkout(
-    merchant, strategy, today, gateway, settings, run_on_commit  # noqa: F811
+    merchant,
+    strategy,
+    today,
+    gateway,
+    settings,
+    run_on_commit,  # noqa: F811
 ):
     from tests.integration.payments.test_capture_in_stock import place_mixed
 
     settings.BACKORDERS_PAYMENT_AT_CHECKOUT = "capture_in_stock"
     order = run_on_commit(place_mixed, strategy, number="910003")
     backorder = BackorderLine.objects.get(order=order)
-    type(backorder.stockrecord).objects.filter(pk=backorder.stockrecord_id).update(
-        num_in_stock=3
-    )
+    type(backorder.stockrecord).objects.filter(pk=backorder.stockrecord_id).update(num_in_stock=3)
     services.allocate_units(backorder.pk, 1, reason="arrived")
     # One unit ships: the shelf's units go first, and they were captured at checkout.
     page = ask(merchant, "ship_and_capture", [backorder]).content.decode()
