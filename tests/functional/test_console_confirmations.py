@@ -248,7 +248,7 @@ def test_ship_confirmation_says_nothing_is_captured_when_the_units_were_paid_at_
     merchant,
     strategy,
     today,
-    gateway,
+    gateway,  # noqa: F811
     settings,
     run_on_commit,  # noqa: F811
 ):
