@@ -75,7 +75,11 @@ def start_job(
 
 
 def _describe_batch(job: Any, index: int, reason: str) -> str:
-    return _("Batch %(number)d of %(count)d (%(lines)d lines) was not applied: %(reason)s") % {
+    return ngettext(
+        "Batch %(number)d of %(count)d (%(lines)d line) was not applied: %(reason)s",
+        "Batch %(number)d of %(count)d (%(lines)d lines) was not applied: %(reason)s",
+        len(job.batches[index]),
+    ) % {
         "number": index + 1,
         "count": len(job.batches),
         "lines": len(job.batches[index]),

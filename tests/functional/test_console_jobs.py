@@ -171,8 +171,8 @@ def test_a_failing_batch_is_reported_and_the_other_batches_stay_applied(
     job = ConsoleJob.objects.get()
     assert (job.status, job.done) == ("done", 3)
     assert job.refusals == [
-        "Batch 2 of 3 (1 lines) was not applied: the line is locked by a stocktake",
-        "Batch 3 of 3 (1 lines) was not applied: it failed unexpectedly (RuntimeError); see "
+        "Batch 2 of 3 (1 line) was not applied: the line is locked by a stocktake",
+        "Batch 3 of 3 (1 line) was not applied: it failed unexpectedly (RuntimeError); see "
         "the server log.",
     ]
     assert job.message == "Change priority: 1 line changed. 2 refusals, listed below."
