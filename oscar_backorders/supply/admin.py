@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -29,10 +28,10 @@ from oscar_backorders.console import submit_once
 from oscar_backorders.console.permissions import AdminPermissionsMixin, requires
 from oscar_backorders.estimates.service import recompute
 from oscar_backorders.exceptions import BackorderError
-from oscar_backorders.supply.confirmations import (
-    ConfirmationRefused,
-    confirm_arrival,
-    withdraw_confirmation,
+from oscar_backorders.supply.admin_support import (
+    apply_confirmation,
+    hold_confirmation,
+    receipt_message,
 )
 from oscar_backorders.supply.forms import ImportForm, PurchaseOrderLineForm, ReceiveForm
 from oscar_backorders.supply.imports import (
@@ -65,29 +64,6 @@ class SupplierAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     search_fields = ("name", "code", "email")
     prepopulated_fields = {"code": ("name",)}
     inlines = [SupplierStockRecordInline]
-
-
-def hold_confirmation(form: forms.ModelForm) -> tuple[bool, Any]:
-    """Put back the stored confirmed arrival before the model save; return (changed, new date).
-
-    :class:`~oscar_backorders.supply.forms.PurchaseOrderLineForm` checked the new date; the
-    caller records it with :func:`apply_confirmation` once the line is saved.
-    """
-    if "confirmed_date" not in form.changed_data:
-        return False, None
-    form.instance.confirmed_date = form.initial.get("confirmed_date")
-    return True, form.cleaned_data.get("confirmed_date")
-
-
-def apply_confirmation(request: HttpRequest, line: Any, day: Any) -> None:
-    """Record (or, with no date, withdraw) a confirmed arrival through the service."""
-    try:
-        if day is None:
-            withdraw_confirmation(line.pk, actor=request.user)
-        else:
-            confirm_arrival(line.pk, day, actor=request.user)
-    except ConfirmationRefused as exc:
-        messages.error(request, str(exc))
 
 
 class PurchaseOrderLineInline(admin.TabularInline):
@@ -366,8 +342,8 @@ class PurchaseOrderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
             except BackorderError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, _receipt_message(receipt))
-                self.log_change(request, line, _receipt_message(receipt))
+                messages.success(request, receipt_message(receipt))
+                self.log_change(request, line, receipt_message(receipt))
 
     @requires("change_purchaseorderline", "allocate_backorder_stock")
     def receive_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -389,8 +365,8 @@ class PurchaseOrderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
                 submit_once.release(claimed)
                 form.add_error("quantity", str(exc))
             else:
-                messages.success(request, _receipt_message(receipt))
-                self.log_change(request, line, _receipt_message(receipt))
+                messages.success(request, receipt_message(receipt))
+                self.log_change(request, line, receipt_message(receipt))
                 return HttpResponseRedirect(changelist)
         context = {
             **self.admin_site.each_context(request),
@@ -402,16 +378,3 @@ class PurchaseOrderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
             **submit_once.page_context(request.user, scope),
         }
         return TemplateResponse(request, "oscar_backorders/admin/supply/receive.html", context)
-
-
-def _receipt_message(receipt: Any) -> str:
-    return _(
-        "Received %(quantity)d × %(sku)s; %(units)d unit(s) allocated to %(lines)d waiting "
-        "line(s); %(changed)d estimate(s) changed."
-    ) % {
-        "quantity": receipt.quantity,
-        "sku": receipt.purchase_order_line.stockrecord.partner_sku,
-        "units": receipt.allocation.units,
-        "lines": len(receipt.allocation.allocations),
-        "changed": len(receipt.estimate_changes),
-    }

@@ -141,6 +141,22 @@ def test_every_queue_confirmation_page_disables_its_button_and_carries_a_token(m
         assert "<script>" not in page  # nothing inline: a strict CSP allows the page
 
 
+def test_every_supply_confirmation_page_disables_its_button_and_carries_a_token(merchant, line):
+    record = line.stockrecord
+    type(record).objects.filter(pk=record.pk).update(num_in_stock=1)
+    po_line = inbound(record, 5, dt.date(2026, 12, 2))
+    for url in (
+        reverse("admin:oscar_backorders_purchaseorderline_receive", args=[po_line.pk]),
+        reverse("admin:oscar_backorders_purchaseorder_allocation", args=[record.pk]),
+        reverse("admin:oscar_backorders_purchaseorder_import"),
+    ):
+        page = merchant.get(url).content.decode()
+        assert "data-submit-once" in page, url
+        assert "oscar_backorders/js/submit-once.js" in page, url
+        assert token_in(merchant.get(url)), url
+        assert "<script>" not in page, url
+
+
 def test_replayed_queue_confirmation_changes_nothing_and_says_it_was_already_applied(
     merchant, line
 ):
