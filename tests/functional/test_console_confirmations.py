@@ -278,3 +278,23 @@ def test_ship_confirmation_says_nothing_is_captured_when_the_units_were_paid_at_
     # One unit ships: the shelf's units go first, and they were captured at checkout.
     page = ask(merchant, "ship_and_capture", [backorder]).content.decode()
     assert "Nothing will be captured: these units were paid at checkout." in page
+
+
+@pytest.mark.urls("tests.functional.test_languages")
+def test_ship_confirmation_shows_the_amount_in_the_merchants_language(merchant, authorised_line):
+    from django.utils import translation
+
+    record = authorised_line.stockrecord
+    record.num_in_stock = 2
+    record.save()
+    services.allocate_units(authorised_line.pk, 2, reason="PO received")
+    with translation.override("nl"):
+        url = reverse(URL)
+        dutch = currency(Decimal("30.00"), authorised_line.order.currency)
+    with translation.override("en"):
+        english = currency(Decimal("30.00"), authorised_line.order.currency)
+    page = merchant.post(
+        url, {"action": "ship_and_capture", "_selected_action": [authorised_line.pk], "index": 0}
+    ).content.decode()
+    assert (dutch, english) == ("£\xa030,00", "£30.00")
+    assert f"In totaal wordt {dutch} geïnd." in page
