@@ -269,3 +269,35 @@ def test_ship_batches_never_split_an_order():
     ]
     assert jobs.cut_batches(spec, rows, size=1) == [[1, 2], [3], [4, 5]]
     assert jobs.cut_batches(SPECS["set_estimate"], rows, size=2) == [[1, 2], [3, 4], [5]]
+
+
+def test_ship_and_capture_as_a_job_captures_each_order_once_and_reports_a_refused_order(
+    merchant, strategy, today, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from oscar_backorders.payments.checkout import authorise_order
+    from oscar_backorders.payments.gateways import get_gateway
+
+    settings.BACKORDERS_CONSOLE_TASK_THRESHOLD = 1
+    monkeypatch.setattr(jobs, "BATCH_LINES", 1)
+    product = stocked_product(num_in_stock=0, price=Decimal("15.00"))
+    for number in ("930001", "930002", "930003"):
+        order = place(basket_with(strategy, (product, 1)), number=number)
+        authorise_order(order.pk, payment_token="ok")
+    shipped = list(BackorderLine.objects.order_by("pk"))
+    record = shipped[0].stockrecord
+    type(record).objects.filter(pk=record.pk).update(num_in_stock=3)
+    for line in shipped:
+        services.allocate_units(line.pk, 1, reason="arrived")
+    # A stocktake finds one unit less: the shelf covers two of the three orders.
+    type(record).objects.filter(pk=record.pk).update(num_in_stock=2)
+
+    run_action(merchant.client, "ship_and_capture", shipped, django_capture_on_commit_callbacks)
+
+    job = ConsoleJob.objects.get()
+    captures = [c.params["amount"] for c in get_gateway().calls if c.method == "capture"]
+    assert captures == [Decimal("15.00"), Decimal("15.00")]
+    assert [line.quantity_shipped for line in BackorderLine.objects.order_by("pk")] == [1, 1, 0]
+    assert job.message == "Ship and capture payment: 2 lines changed. 1 refusal, listed below."
+    assert len(job.refusals) == 1 and job.refusals[0].startswith("930003: ")
