@@ -33,7 +33,6 @@ class OrderPreview:
 class ShipPreview:
     #: Backorder line id → amount its units add to the capture.
     line_amounts: dict[int, Decimal] = field(default_factory=dict)
-    line_currency: dict[int, str] = field(default_factory=dict)
     orders: list[OrderPreview] = field(default_factory=list)
     #: Currency → total to be captured over every order.
     totals: dict[str, Decimal] = field(default_factory=dict)
@@ -78,7 +77,6 @@ def preview_shipment(lines: Sequence[Any], quantity_for: Callable[[Any], int]) -
         shown.amount, shown.extras = quote.amount, quote.extras
         for line in order_lines:
             preview.line_amounts[line.pk] = quote.line_amounts.get(line.line_id, Decimal("0.00"))
-            preview.line_currency[line.pk] = quote.currency
         preview.totals[quote.currency] = preview.totals.get(quote.currency, 0) + quote.amount
         if quote.amount == 0:
             shown.note = (
