@@ -6,7 +6,11 @@ its own admin classes.
 
 from __future__ import annotations
 
-from oscar_backorders.console import policies, queue  # noqa: F401  (registers the admin classes)
+from oscar_backorders.console import (  # noqa: F401  (registers the admin classes)
+    job_admin,
+    policies,
+    queue,
+)
 from oscar_backorders.deprecation import moved_names
 from oscar_backorders.notifications import admin as notifications_admin  # noqa: F401
 from oscar_backorders.payments import admin as payments_admin  # noqa: F401

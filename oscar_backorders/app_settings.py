@@ -59,6 +59,10 @@ DEFAULTS: dict[str, Any] = {
     "ALTERNATIVES_LIMIT": 4,
     # Seconds a product page keeps its list of alternatives (0: not cached).
     "ALTERNATIVES_CACHE_SECONDS": 300,
+    # --- merchant console ---
+    # A queue action confirmed over more lines than this runs as a Celery task in batches, with
+    # a progress page; at most this many (and never more than 500) run while the merchant waits.
+    "CONSOLE_TASK_THRESHOLD": 200,
     # --- payments ---
     # Dotted path of the payment gateway class (see oscar_backorders/payments/gateways/base.py).
     # None (the default): pay-when-it-ships is off and the shop's checkout pays as it always did.
@@ -195,13 +199,21 @@ class Rule:
 @dataclass(frozen=True, kw_only=True)
 class WholeNumber(Rule):
     minimum: int = 0
+    maximum: int | None = None
     none_allowed: bool = False
 
     def problem(self, value: Any) -> str | None:
         if value is None and self.none_allowed:
             return None
-        if isinstance(value, int) and not isinstance(value, bool) and value >= self.minimum:
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and value >= self.minimum
+            and (self.maximum is None or value <= self.maximum)
+        ):
             return None
+        if self.maximum is not None:
+            return f"it must be a whole number from {self.minimum} to {self.maximum}"
         return f"it must be a whole number of {self.minimum} or more" + (
             ", or None" if self.none_allowed else ""
         )
@@ -413,6 +425,12 @@ RULES: dict[str, Rule | None] = {
     "SHIPS_LATER_CACHE_SECONDS": WholeNumber(check_id=_CORE_NUMBER),
     "ALTERNATIVES_LIMIT": WholeNumber(check_id=_CORE_NUMBER),
     "ALTERNATIVES_CACHE_SECONDS": WholeNumber(check_id=_CORE_NUMBER),
+    "CONSOLE_TASK_THRESHOLD": WholeNumber(
+        check_id=_CORE_NUMBER,
+        minimum=1,
+        maximum=500,
+        advice="Above it an action runs as a task; at most 500 lines run while the merchant waits.",
+    ),
     "PAYMENT_GATEWAY": None,  # oscar_backorders.E101, E121, E122
     "PAYMENT_AUTHORISATION_VALIDITY_DAYS": WholeNumber(check_id=_PAYMENT_NUMBER, minimum=1),
     "PAYMENT_REAUTHORISE_WITHIN_HOURS": WholeNumber(check_id=_PAYMENT_NUMBER),

@@ -159,3 +159,23 @@ if not is_model_registered("oscar_backorders", "PaymentLedgerEntry"):
         pass
 
     __all__.append("PaymentLedgerEntry")
+
+# --- console ---
+from oscar_backorders.console.abstract_models import (
+    AbstractConsoleJob,
+    AbstractConsoleSubmission,
+)
+
+if not is_model_registered("oscar_backorders", "ConsoleJob"):
+
+    class ConsoleJob(AbstractConsoleJob):
+        pass
+
+    __all__.append("ConsoleJob")
+
+if not is_model_registered("oscar_backorders", "ConsoleSubmission"):
+
+    class ConsoleSubmission(AbstractConsoleSubmission):
+        pass
+
+    __all__.append("ConsoleSubmission")

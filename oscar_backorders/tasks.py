@@ -6,8 +6,9 @@ so this module imports them all. ``BackordersConfig.ready()`` imports it too, so
 registered in any process that set Django up, autodiscovery or not (a forked plugin included).
 """
 
+from oscar_backorders.console import tasks as console
 from oscar_backorders.notifications import tasks as notifications
 from oscar_backorders.payments import tasks as payments
 from oscar_backorders.supply import tasks as supply
 
-__all__ = ["notifications", "payments", "supply"]
+__all__ = ["console", "notifications", "payments", "supply"]

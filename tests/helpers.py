@@ -51,3 +51,26 @@ def staff_with(client: Any, *codenames: str) -> Any:
     )
     client.force_login(user)
     return client
+
+
+def confirmation_token(client: Any, scope: str) -> dict[str, str]:
+    """The one-time token field a console confirmation page (``scope``, e.g.
+    ``"queue:set_estimate"``) would carry for the client's logged-in user, as POST data."""
+    from django.contrib.auth import get_user_model
+
+    from oscar_backorders.console import submit_once
+
+    user_id = client.session.get("_auth_user_id")
+    user = get_user_model()._default_manager.filter(pk=user_id).first() if user_id else None
+    return {submit_once.FIELD: submit_once.issue(user, scope)}
+
+
+def token_in(response: Any) -> dict[str, str]:
+    """The one-time token field of the confirmation page ``response`` rendered, as POST data."""
+    import re
+
+    from oscar_backorders.console import submit_once
+
+    found = re.search(rf'name="{submit_once.FIELD}" value="([^"]+)"', response.content.decode())
+    assert found, "the page carries no confirmation token"
+    return {submit_once.FIELD: found.group(1)}

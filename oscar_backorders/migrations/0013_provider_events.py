@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('order', '0001_initial'),
-        ('oscar_backorders', '0011_notice_sending'),
+        ('oscar_backorders', '0012_console_jobs'),
     ]
 
     operations = [

@@ -16,6 +16,7 @@ call it). It runs in three steps so no crash or retry can capture twice:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +28,12 @@ from oscar.core.loading import get_model
 from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.locks import lock_order
 from oscar_backorders.payments.abstract_models import AuthorisationStatus
-from oscar_backorders.payments.accounts import backordered_start, order_accounts, order_extras
+from oscar_backorders.payments.accounts import (
+    OrderAccounts,
+    backordered_start,
+    order_accounts,
+    order_extras,
+)
 from oscar_backorders.payments.amounts import units_value
 from oscar_backorders.payments.authorise import active_authorisation, idempotency_key
 from oscar_backorders.payments.capture import ShipmentResult, settle_capture
@@ -67,22 +73,39 @@ def _backorder_of(line: Any) -> Any | None:
         return None
 
 
-@transaction.atomic
-def plan_shipment(
-    order_id: int, quantities: dict[int, int], *, actor: Any = None, reason: str = ""
-) -> Any:
-    """Validate a shipment and reserve its units in a ``pending`` capture (no money moves).
+@dataclass(frozen=True, slots=True)
+class ShipmentQuote:
+    """What a shipment is worth: the money its capture takes, per order line and in total.
 
-    Locks the order. Raises :class:`ShipmentRefused` (nothing written) when a quantity is not a
-    positive whole number, a line is not the order's, more units would ship than are left, or
-    backordered units are still waiting for stock; :class:`NoAuthorisation` when there is nothing
-    to capture from.
+    ``line_amounts`` maps each shipped order line id to the value of its units (zero for units
+    paid at checkout); ``extras`` is the shipping charge and surcharges this shipment takes.
     """
-    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
+
+    order_id: int
+    order_number: str
+    currency: str
+    line_amounts: dict[int, Decimal]
+    extras: Decimal
+    includes_shipping: bool
+    prepaid: bool
+    backordered: dict[str, int]
+
+    @property
+    def amount(self) -> Decimal:
+        return sum(self.line_amounts.values(), Decimal("0.00")) + self.extras
+
+
+def price_shipment(
+    order: Any, quantities: dict[int, int], *, accounts: OrderAccounts | None = None
+) -> ShipmentQuote:
+    """Validate a shipment of ``quantities`` (order line id → units) and value it; writes nothing.
+
+    The one pricing of a shipment: :func:`plan_shipment` captures exactly what this returns
+    (called under the order's lock), and the console's confirmation page shows it beforehand.
+    Raises :class:`ShipmentRefused` as :func:`plan_shipment` does. Takes no lock itself.
+    """
+    order_id = order.pk
     quantities = _check_quantities(order_id, quantities)
-    order = lock_order(order_id)
-    if order is None:
-        raise ShipmentRefused(_("There is no order %(id)s.") % {"id": order_id}, order_id=order_id)
     lines = {
         line.pk: line
         for line in order.lines.select_related("stockrecord", "backorder").order_by("pk")
@@ -95,8 +118,8 @@ def plan_shipment(
             order_id=order_id,
             line_id=foreign[0],
         )
-    authorisation = active_authorisation(order.pk)
-    accounts = order_accounts(order)
+    if accounts is None:
+        accounts = order_accounts(order)
     if accounts.checkout_open:
         raise ShipmentRefused(
             _(
@@ -106,7 +129,7 @@ def plan_shipment(
             % {"number": order.number},
             order_id=order_id,
         )
-    amount = Decimal("0.00")
+    line_amounts: dict[int, Decimal] = {}
     backordered: dict[str, int] = {}
     units_left_after = 0
     for line_id, line in lines.items():
@@ -173,11 +196,57 @@ def plan_shipment(
             count = from_backorder
         else:
             start, count = min(account.accounted, line.quantity - quantity), quantity
-        amount += units_value(line.line_price_incl_tax, line.quantity, start=start, count=count)
+        line_amounts[line_id] = units_value(
+            line.line_price_incl_tax, line.quantity, start=start, count=count
+        )
     with_first = backorder_settings.PAYMENT_SHIPPING_CHARGE_WITH == "first"
     includes_shipping = not accounts.extras_taken and (with_first or units_left_after == 0)
-    if includes_shipping:
-        amount += order_extras(order)
+    return ShipmentQuote(
+        order_id=order_id,
+        order_number=order.number,
+        currency=order.currency,
+        line_amounts=line_amounts,
+        extras=order_extras(order) if includes_shipping else Decimal("0.00"),
+        includes_shipping=includes_shipping,
+        prepaid=accounts.prepaid,
+        backordered=backordered,
+    )
+
+
+def quote_shipment(order_id: int, quantities: dict[int, int]) -> ShipmentQuote:
+    """What shipping ``quantities`` of order ``order_id`` would capture now (no lock, no write).
+
+    Raises :class:`ShipmentRefused` when the shipment would be refused. The authorisation is
+    not checked here: :func:`oscar_backorders.payments.authorise.active_authorisation` says
+    whether there is one to capture from.
+    """
+    Order = get_model("order", "Order")
+    order = Order._default_manager.filter(pk=order_id).first() if order_id else None
+    if order is None:
+        raise ShipmentRefused(_("There is no order %(id)s.") % {"id": order_id}, order_id=order_id)
+    return price_shipment(order, quantities)
+
+
+@transaction.atomic
+def plan_shipment(
+    order_id: int, quantities: dict[int, int], *, actor: Any = None, reason: str = ""
+) -> Any:
+    """Validate a shipment and reserve its units in a ``pending`` capture (no money moves).
+
+    Locks the order. Raises :class:`ShipmentRefused` (nothing written) when a quantity is not a
+    positive whole number, a line is not the order's, more units would ship than are left, or
+    backordered units are still waiting for stock; :class:`NoAuthorisation` when there is nothing
+    to capture from. The amount is :func:`price_shipment`'s, read under the lock.
+    """
+    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
+    quantities = _check_quantities(order_id, quantities)
+    order = lock_order(order_id)
+    if order is None:
+        raise ShipmentRefused(_("There is no order %(id)s.") % {"id": order_id}, order_id=order_id)
+    authorisation = active_authorisation(order.pk)
+    accounts = order_accounts(order)
+    quote = price_shipment(order, quantities, accounts=accounts)
+    amount = quote.amount
     if amount > 0 and authorisation.status != AuthorisationStatus.ACTIVE:
         # (A shipment worth nothing more, e.g. of units paid at checkout, asks for no money.)
         raise ShipmentRefused(
@@ -209,8 +278,8 @@ def plan_shipment(
         amount=amount,
         currency=order.currency,
         line_quantities={str(k): v for k, v in sorted(quantities.items())},
-        backorder_quantities=backordered,
-        includes_shipping=includes_shipping,
+        backorder_quantities=quote.backordered,
+        includes_shipping=quote.includes_shipping,
         actor=actor if getattr(actor, "pk", None) else None,
         reason=reason[:255],
         # Due for the retry task should this process die before the capture is settled.
@@ -233,4 +302,12 @@ def ship(
     return settle_capture(capture.pk)
 
 
-__all__ = ["ShipmentRefused", "ShipmentResult", "plan_shipment", "ship"]
+__all__ = [
+    "ShipmentQuote",
+    "ShipmentRefused",
+    "ShipmentResult",
+    "plan_shipment",
+    "price_shipment",
+    "quote_shipment",
+    "ship",
+]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -25,13 +24,14 @@ from django.utils.translation import gettext_lazy
 from oscar.core.loading import get_model
 
 from oscar_backorders.allocation import allocate_free_stock
+from oscar_backorders.console import submit_once
 from oscar_backorders.console.permissions import AdminPermissionsMixin, requires
 from oscar_backorders.estimates.service import recompute
 from oscar_backorders.exceptions import BackorderError
-from oscar_backorders.supply.confirmations import (
-    ConfirmationRefused,
-    confirm_arrival,
-    withdraw_confirmation,
+from oscar_backorders.supply.admin_support import (
+    apply_confirmation,
+    hold_confirmation,
+    receipt_message,
 )
 from oscar_backorders.supply.forms import ImportForm, PurchaseOrderLineForm, ReceiveForm
 from oscar_backorders.supply.imports import (
@@ -64,29 +64,6 @@ class SupplierAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     search_fields = ("name", "code", "email")
     prepopulated_fields = {"code": ("name",)}
     inlines = [SupplierStockRecordInline]
-
-
-def hold_confirmation(form: forms.ModelForm) -> tuple[bool, Any]:
-    """Put back the stored confirmed arrival before the model save; return (changed, new date).
-
-    :class:`~oscar_backorders.supply.forms.PurchaseOrderLineForm` checked the new date; the
-    caller records it with :func:`apply_confirmation` once the line is saved.
-    """
-    if "confirmed_date" not in form.changed_data:
-        return False, None
-    form.instance.confirmed_date = form.initial.get("confirmed_date")
-    return True, form.cleaned_data.get("confirmed_date")
-
-
-def apply_confirmation(request: HttpRequest, line: Any, day: Any) -> None:
-    """Record (or, with no date, withdraw) a confirmed arrival through the service."""
-    try:
-        if day is None:
-            withdraw_confirmation(line.pk, actor=request.user)
-        else:
-            confirm_arrival(line.pk, day, actor=request.user)
-    except ConfirmationRefused as exc:
-        messages.error(request, str(exc))
 
 
 class PurchaseOrderLineInline(admin.TabularInline):
@@ -169,10 +146,21 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             dry_run = form.cleaned_data["dry_run"]
             try:
+                # A check (dry run) changes nothing; an import applies once.
+                claimed = None if dry_run else submit_once.claim_post(request, "supply:import")
                 report = import_purchase_orders(
                     form.cleaned_data["file"].read(), dry_run=dry_run, actor=request.user
                 )
+            except submit_once.AlreadyApplied as exc:
+                messages.warning(request, str(exc))
+                return HttpResponseRedirect(
+                    reverse("admin:oscar_backorders_purchaseorder_changelist")
+                )
+            except submit_once.SubmitRefused as exc:
+                messages.error(request, str(exc))
             except PurchaseOrderImportRefused as exc:
+                if claimed is not None:
+                    submit_once.release(claimed)
                 report = exc.report
                 messages.error(request, str(exc))
             else:
@@ -192,6 +180,7 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
             "title": _("Import purchase orders"),
             "form": form,
             "report": report,
+            **submit_once.page_context(request.user, "supply:import"),
         }
         return TemplateResponse(request, "oscar_backorders/admin/supply/import.html", context)
 
@@ -226,7 +215,13 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     def allocation_view(self, request: HttpRequest, stockrecord_id: int) -> HttpResponse:
         """Preview ("what would happen") and, on POST, run restock allocation for one record."""
         record = get_object_or_404(StockRecord, pk=stockrecord_id)
+        scope = f"supply:allocate:{record.pk}"
         if request.method == "POST":
+            try:
+                submit_once.claim_post(request, scope)
+            except submit_once.SubmitRefused as exc:
+                messages.warning(request, str(exc))
+                return HttpResponseRedirect(request.path)
             reason = _("re-run in the admin")
             result = allocate_free_stock([record.pk], reason=reason, actor=request.user)
             recompute([record.pk], reason=reason)
@@ -261,6 +256,7 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
             "inbound": PurchaseOrderLine._default_manager.filter(
                 stockrecord=record, status__in=("open", "partial")
             ).select_related("purchase_order__supplier"),
+            **submit_once.page_context(request.user, scope),
         }
         return TemplateResponse(request, "oscar_backorders/admin/supply/allocation.html", context)
 
@@ -346,25 +342,32 @@ class PurchaseOrderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
             except BackorderError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, _receipt_message(receipt))
-                self.log_change(request, line, _receipt_message(receipt))
+                messages.success(request, receipt_message(receipt))
+                self.log_change(request, line, receipt_message(receipt))
 
     @requires("change_purchaseorderline", "allocate_backorder_stock")
     def receive_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         line = get_object_or_404(PurchaseOrderLine, pk=pk)
         outstanding = line.quantity - line.quantity_received
         form = ReceiveForm(request.POST or None, initial={"quantity": outstanding})
+        scope = f"supply:receive:{line.pk}"
+        changelist = reverse("admin:oscar_backorders_purchaseorderline_changelist")
         if request.method == "POST" and form.is_valid():
             try:
+                claimed = submit_once.claim_post(request, scope)
                 receipt = receive_line(line.pk, form.cleaned_data["quantity"], actor=request.user)
+            except submit_once.AlreadyApplied as exc:
+                messages.warning(request, str(exc))
+                return HttpResponseRedirect(changelist)
+            except submit_once.SubmitRefused as exc:
+                form.add_error(None, str(exc))
             except BackorderError as exc:
+                submit_once.release(claimed)
                 form.add_error("quantity", str(exc))
             else:
-                messages.success(request, _receipt_message(receipt))
-                self.log_change(request, line, _receipt_message(receipt))
-                return HttpResponseRedirect(
-                    reverse("admin:oscar_backorders_purchaseorderline_changelist")
-                )
+                messages.success(request, receipt_message(receipt))
+                self.log_change(request, line, receipt_message(receipt))
+                return HttpResponseRedirect(changelist)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -372,18 +375,6 @@ class PurchaseOrderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
             "form": form,
             "line": line,
             "outstanding": outstanding,
+            **submit_once.page_context(request.user, scope),
         }
         return TemplateResponse(request, "oscar_backorders/admin/supply/receive.html", context)
-
-
-def _receipt_message(receipt: Any) -> str:
-    return _(
-        "Received %(quantity)d × %(sku)s; %(units)d unit(s) allocated to %(lines)d waiting "
-        "line(s); %(changed)d estimate(s) changed."
-    ) % {
-        "quantity": receipt.quantity,
-        "sku": receipt.purchase_order_line.stockrecord.partner_sku,
-        "units": receipt.allocation.units,
-        "lines": len(receipt.allocation.allocations),
-        "changed": len(receipt.estimate_changes),
-    }

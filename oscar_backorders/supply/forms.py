@@ -30,7 +30,7 @@ class PurchaseOrderLineForm(forms.ModelForm):
     """A purchase-order line whose changed confirmed arrival is checked as the service checks it.
 
     The supply admins keep that change out of the model save
-    (:func:`oscar_backorders.supply.admin.hold_confirmation`) and record it through
+    (:func:`oscar_backorders.supply.admin_support.hold_confirmation`) and record it through
     :mod:`~oscar_backorders.supply.confirmations` once the line is saved.
     """
 

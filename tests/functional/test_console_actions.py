@@ -18,7 +18,7 @@ from oscar_backorders.abstract_models import BackorderEventKind
 from oscar_backorders.allocation import Allocation, AllocationResult
 from oscar_backorders.exceptions import BackorderError
 from tests.factories import stocked_product
-from tests.helpers import basket_with, place
+from tests.helpers import basket_with, confirmation_token, place
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,7 @@ def superuser(client):
 
 def confirm(client, action, lines, follow=False, **data):
     payload = {"action": action, "_selected_action": [x.pk for x in lines], "apply": "yes"}
+    payload.update(confirmation_token(client, f"queue:{action}"))
     payload.update(data)
     return client.post(reverse(URL), payload, follow=follow)
 

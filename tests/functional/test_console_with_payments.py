@@ -14,7 +14,7 @@ from oscar_backorders import services
 from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.gateways import get_gateway
 from tests.factories import stocked_product
-from tests.helpers import basket_with, place
+from tests.helpers import basket_with, confirmation_token, place
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,12 @@ def ship_from_queue(client, line, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         return client.post(
             reverse(URL),
-            {"action": "ship_and_capture", "_selected_action": [line.pk], "apply": "yes"},
+            {
+                "action": "ship_and_capture",
+                "_selected_action": [line.pk],
+                "apply": "yes",
+                **confirmation_token(client, "queue:ship_and_capture"),
+            },
         )
 
 
@@ -86,6 +91,7 @@ def test_allocate_now_from_the_queue_gives_counted_stock_to_the_waiting_line(
                 "_selected_action": [authorised_line.pk],
                 "apply": "yes",
                 "reason": "Stock counted",
+                **confirmation_token(client, "queue:allocate_now"),
             },
         )
     assert response.status_code == 302

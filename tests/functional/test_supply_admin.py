@@ -9,7 +9,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
 from tests.factories import stocked_product
-from tests.helpers import basket_with, place, staff_with
+from tests.helpers import basket_with, place, staff_with, token_in
 from tests.supply_factories import SupplierFactory, inbound
 
 pytestmark = pytest.mark.django_db
@@ -70,8 +70,9 @@ def test_merchant_receives_part_of_a_line_and_sees_what_happened(merchant, waiti
     record, first, second = waiting
     po_line = inbound(record, 5, dt.date(2026, 12, 2))
     url = reverse("admin:oscar_backorders_purchaseorderline_receive", args=[po_line.pk])
-    assert "5 units still expected" in merchant.get(url).content.decode()
-    response = merchant.post(url, {"quantity": "3"}, follow=True)
+    page = merchant.get(url)
+    assert "5 units still expected" in page.content.decode()
+    response = merchant.post(url, {"quantity": "3", **token_in(page)}, follow=True)
     assert "Received 3" in response.content.decode()
     assert "3 unit(s) allocated to 2 waiting line(s)" in response.content.decode()
     first.refresh_from_db()
@@ -82,7 +83,7 @@ def test_receiving_too_many_in_the_admin_shows_the_reason_and_changes_nothing(me
     record, first, _second = waiting
     po_line = inbound(record, 2, dt.date(2026, 12, 2))
     url = reverse("admin:oscar_backorders_purchaseorderline_receive", args=[po_line.pk])
-    response = merchant.post(url, {"quantity": "3"})
+    response = merchant.post(url, {"quantity": "3", **token_in(merchant.get(url))})
     assert response.status_code == 200
     assert "more than was ordered" in response.content.decode()
     po_line.refresh_from_db()
@@ -102,7 +103,9 @@ def test_csv_import_dry_run_shows_each_row_then_imports(merchant, waiting):
     ).content.decode()
     assert "Every row is valid" in page
     assert PurchaseOrder.objects.count() == 0
-    response = merchant.post(url, {"file": SimpleUploadedFile("po.csv", content)})
+    response = merchant.post(
+        url, {"file": SimpleUploadedFile("po.csv", content), **token_in(merchant.get(url))}
+    )
     assert response.status_code == 302
     assert PurchaseOrderLine.objects.get().quantity == 4
 
@@ -110,9 +113,9 @@ def test_csv_import_dry_run_shows_each_row_then_imports(merchant, waiting):
 def test_csv_import_with_a_bad_row_is_refused_in_the_admin(merchant, waiting):
     SupplierFactory(code="acme")
     content = b"reference,supplier,sku,quantity,expected_date\nPO-5,acme,NOPE,4,2026-12-04\n"
+    url = reverse("admin:oscar_backorders_purchaseorder_import")
     page = merchant.post(
-        reverse("admin:oscar_backorders_purchaseorder_import"),
-        {"file": SimpleUploadedFile("po.csv", content)},
+        url, {"file": SimpleUploadedFile("po.csv", content), **token_in(merchant.get(url))}
     ).content.decode()
     assert "unknown SKU" in page and "nothing was imported" in page
     assert PurchaseOrder.objects.count() == 0
@@ -142,9 +145,9 @@ def test_csv_import_sample_imports_once_its_supplier_and_skus_exist(merchant, to
         record = stocked_product(num_in_stock=0).stockrecords.get()
         type(record).objects.filter(pk=record.pk).update(partner_sku=sku)
     sample = merchant.get(reverse("admin:oscar_backorders_purchaseorder_import_sample")).content
+    url = reverse("admin:oscar_backorders_purchaseorder_import")
     response = merchant.post(
-        reverse("admin:oscar_backorders_purchaseorder_import"),
-        {"file": SimpleUploadedFile("sample.csv", sample)},
+        url, {"file": SimpleUploadedFile("sample.csv", sample), **token_in(merchant.get(url))}
     )
     assert response.status_code == 302
     assert PurchaseOrderLine.objects.count() == 2
@@ -160,11 +163,12 @@ def test_allocation_preview_shows_the_plan_and_running_it_allocates(merchant, wa
     record, first, second = waiting
     type(record).objects.filter(pk=record.pk).update(num_in_stock=3)
     url = reverse("admin:oscar_backorders_purchaseorder_allocation", args=[record.pk])
-    page = merchant.get(url).content.decode()
+    shown = merchant.get(url)
+    page = shown.content.decode()
     assert "free for waiting lines now: 3" in page and "Allocate 3 unit(s) now" in page
     first.refresh_from_db()
     assert first.quantity_allocated == 0  # a preview writes nothing
-    merchant.post(url)
+    merchant.post(url, token_in(shown))
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.quantity_allocated, second.quantity_allocated) == (2, 1)
@@ -208,7 +212,8 @@ def test_warehouse_staff_with_the_allocate_permission_run_the_allocation(client,
     type(record).objects.filter(pk=record.pk).update(num_in_stock=3)
     url = reverse("admin:oscar_backorders_purchaseorder_allocation", args=[record.pk])
     warehouse = staff_with(client, "allocate_backorder_stock", "view_purchaseorder")
-    assert warehouse.get(url).status_code == 200
-    warehouse.post(url)
+    shown = warehouse.get(url)
+    assert shown.status_code == 200
+    warehouse.post(url, token_in(shown))
     first.refresh_from_db()
     assert first.quantity_allocated == 2

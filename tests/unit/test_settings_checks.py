@@ -119,6 +119,10 @@ def test_unknown_setting_with_no_close_name_is_an_error_pointing_at_the_docs(set
         ("WEEKEND_DAYS", (1, 2, 3, 4, 5, 6, 7), "E005", "at least one business day"),
         ("HOLIDAYS", ("2026-13-01",), "E005", "'2026-13-01' is not a date"),
         ("HOLIDAYS", "2026-12-25", "E005", "tuple of dates"),
+        # console
+        ("CONSOLE_TASK_THRESHOLD", 0, "E004", "whole number from 1 to 500"),
+        ("CONSOLE_TASK_THRESHOLD", 501, "E004", "whole number from 1 to 500"),
+        ("CONSOLE_TASK_THRESHOLD", "200", "E004", "whole number from 1 to 500"),
         # payments
         ("PAYMENT_SHIPPING_CHARGE_WITH", "middle", "E110", "one of 'first', 'last'"),
         ("PAYMENT_AUTHORISATION_VALIDITY_DAYS", 0, "E111", "whole number of 1 or more"),
@@ -189,6 +193,7 @@ def test_invalid_value_is_an_error_naming_the_setting(settings, name, value, che
         ("STRIPE_WEBHOOK_SECRET", "whsec_abc"),
         ("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 600),
         ("PAYMENT_RETRY_DELAYS_MINUTES", [1, 2.5]),
+        ("CONSOLE_TASK_THRESHOLD", 500),
     ],
 )
 def test_valid_value_other_than_the_default_passes(settings, name, value):
