@@ -25,7 +25,6 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
 from oscar_backorders import services
-from oscar_backorders.allocation import allocate_free_stock
 from oscar_backorders.api import merchant_serializers as ms
 from oscar_backorders.api.base import BackorderAPIView, HasBackorderPermissions
 from oscar_backorders.console import action_forms
@@ -248,15 +247,11 @@ class AllocateView(QueueActionView):
     form_class = action_forms.AllocateForm
 
     def apply(self, form: Any, lines: list[Any]) -> tuple[str, list[int]]:
-        from oscar_backorders.console.actions import _allocation_report
+        from oscar_backorders.console.runners import run_allocate_now
 
-        reason = form.cleaned_data["reason"]
-        stockrecord_ids = sorted({line.stockrecord_id for line in lines})
-        result = allocate_free_stock(stockrecord_ids, reason=reason, actor=self.request.user)
-        filled_ids = sorted({a.backorder_line_id for a in result.allocations})
-        filled = list(BackorderLine._default_manager.filter(pk__in=filled_ids).order_by("pk"))
-        report = _allocation_report(result, filled, selected={line.pk for line in lines})
-        return report, filled_ids
+        # The admin's own runner: the same allocation, the same report in the same words.
+        outcome = run_allocate_now(form, lines, self.request.user)
+        return outcome.report, sorted(outcome.filled)
 
 
 class ShipView(QueueActionView):

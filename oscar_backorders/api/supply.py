@@ -174,7 +174,7 @@ class ReceiveView(BackorderAPIView):
 
     @extend_schema(request=ss.ReceiveSerializer, responses=ss.ReceiptSerializer)
     def post(self, request: Any, pk: int) -> Response:
-        from oscar_backorders.supply.admin import _receipt_message
+        from oscar_backorders.supply.admin_support import receipt_message
 
         line = get_object_or_404(PurchaseOrderLine, pk=pk)
         serializer = ss.ReceiveSerializer(data=request.data)
@@ -186,7 +186,7 @@ class ReceiveView(BackorderAPIView):
         except BackorderError as exc:
             return Response({"quantity": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         shown = {
-            "message": _receipt_message(receipt),
+            "message": receipt_message(receipt),
             "purchase_order_line": PurchaseOrderLine._default_manager.select_related(
                 "stockrecord"
             ).get(pk=line.pk),
