@@ -26,8 +26,8 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
-from oscar_backorders.console import report_promises
 from oscar_backorders.abstract_models import BackorderStatus
+from oscar_backorders.console import report_promises
 from oscar_backorders.console.report_periods import day_start, in_days, percent
 from oscar_backorders.console.report_promises import ShipmentFact as ShipmentFact
 from oscar_backorders.console.report_promises import promise_accuracy as promise_accuracy
