@@ -59,7 +59,7 @@ class QueueColumns:
         return format_html(
             "{}<br>{}",
             _("%(count)d waiting") % {"count": obj.quantity_waiting},
-            _("%(count)d ready to ship") % {"count": obj.quantity_allocated},
+            _("%(count)d ready") % {"count": obj.quantity_allocated},
         )
 
     @admin.display(description=_("promised"), ordering="estimated_date", empty_value="—")
