@@ -1,6 +1,6 @@
 """The merchant console in a real browser at 1280 px, in every language of the shop.
 
-Runs the sandbox (``tests/browser.py``) with realistic rows added: long product titles and SKUs,
+Runs a sandbox of its own (``tests/browser.py``) with realistic rows added: long product titles and SKUs,
 long customer emails, authorisations with held captures, purchase-order lines from suppliers with
 long names. Then, logged into the Django admin in headless Chromium, 1280 px wide:
 
@@ -19,7 +19,7 @@ import re
 import pytest
 from django.utils import dateformat, timezone, translation
 
-from tests.browser import Journey
+from tests.browser import Journey, running_sandbox
 
 pytestmark = pytest.mark.browser
 
@@ -62,8 +62,7 @@ for order in Order.objects.filter(number__startswith="9000").filter(user__isnull
     order.save()
 for n, line in enumerate(BackorderLine.objects.filter(order__number__startswith="9000")[:40]):
     line.miss_risk = (n %% 5) / 5
-    line.priority = -5  # after the lines of other journeys, which select the queue's first line
-    line.save(update_fields=["miss_risk", "priority"])
+    line.save(update_fields=["miss_risk"])
     authorisation = PaymentAuthorisation.objects.create(
         order_id=line.order_id, gateway="dummy", reference=f"auth-long-{n}", currency="GBP",
         amount=Decimal("1234.56"), amount_captured=Decimal("617.28"), status="active",
@@ -101,11 +100,14 @@ _FITS = """() => {
 
 
 @pytest.fixture(scope="module")
-def console(sandbox):
-    done = sandbox.manage("shell", "-c", _REALISTIC % {"title": LONG_TITLE})
-    assert "REALISTIC ok" in done.stdout, done.stdout + done.stderr
-    sandbox.manage("sandbox_admin")
-    return sandbox
+def console(tmp_path_factory):
+    """A sandbox of its own: the rows added here are written directly (no events, counters or
+    ledger), so the other journeys' shop and its ``check_backorders`` never see them."""
+    with running_sandbox(tmp_path_factory.mktemp("console-sandbox")) as shop:
+        done = shop.manage("shell", "-c", _REALISTIC % {"title": LONG_TITLE})
+        assert "REALISTIC ok" in done.stdout, done.stdout + done.stderr
+        shop.manage("sandbox_admin")
+        yield shop
 
 
 @pytest.fixture(scope="module")
