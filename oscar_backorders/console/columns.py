@@ -23,7 +23,7 @@ from oscar_backorders.console.risk import at_risk_above, percentage
 from oscar_backorders.formatting import ship_date
 
 
-def customer_email(order: Any) -> str:
+def _email_of(order: Any) -> str:
     return order.user.email if order.user_id else order.guest_email
 
 
@@ -46,7 +46,7 @@ class QueueColumns:
         return format_html(
             '{}<br><span class="backorder-sub">{}</span>',
             obj.order.number,
-            customer_email(obj.order),
+            _email_of(obj.order),
         )
 
     @admin.display(description=_("product"), ordering="line__title")
@@ -87,7 +87,7 @@ class QueueColumns:
 
     @admin.display(description=_("customer"))
     def customer_email(self, obj: Any) -> str:
-        return customer_email(obj.order)
+        return _email_of(obj.order)
 
     @admin.display(description=_("waiting"))
     def quantity_waiting_display(self, obj: Any) -> int:
