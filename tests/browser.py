@@ -1,8 +1,7 @@
 """Fixtures for browser tests: the sandbox shop on a free port, and Debian's Chromium.
 
-``sandbox`` migrates a fresh SQLite database in a temporary directory, points its Site at the
-server (``sandbox_site``), loads the demo catalogue and serves the sandbox with ``runserver`` on a
-free port of 127.0.0.1 (threaded: Chromium opens
+``sandbox`` (one per test session; ``running_sandbox`` starts others) migrates a fresh SQLite database in a temporary directory, loads the demo catalogue
+and serves the sandbox with ``runserver`` on a free port of 127.0.0.1 (threaded: Chromium opens
 connections ahead of use). It reads, from the sandbox itself, what each demo product's availability
 message says today, so journeys can assert the exact text, date included.
 
@@ -129,9 +128,13 @@ def _sandbox_env(var: Path, host: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    var = tmp_path_factory.mktemp("sandbox")
+@contextlib.contextmanager
+def running_sandbox(var: Path) -> Iterator[Sandbox]:
+    """A fresh sandbox in ``var`` (migrated, demo catalogue loaded), served until the block ends.
+
+    Tests that add rows the other journeys must not see (and ``check_backorders`` must not
+    judge) run their own: ``with running_sandbox(tmp_path_factory.mktemp("mine")) as shop``.
+    """
     for folder in ("broker/out", "broker/processed", "broker/control", "mail"):
         (var / folder).mkdir(parents=True, exist_ok=True)
     port = _free_port()
@@ -176,6 +179,12 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    with running_sandbox(tmp_path_factory.mktemp("sandbox")) as shop:
+        yield shop
 
 
 @pytest.fixture(scope="session")

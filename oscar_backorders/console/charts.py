@@ -1,6 +1,7 @@
 """Charts for the reports page, drawn on the server as inline SVG (no JavaScript, no network).
 
-Pure functions: labels and numbers in, an SVG string out. Every label is escaped; the result is
+Pure functions: labels and numbers in, an SVG string out (numbers in the active language's
+notation; labels, dates included, come localised from the caller). Every label is escaped; the result is
 marked safe for templates. Each chart carries a ``<title>`` and per-bar ``<title>`` tooltips so a
 screen reader (and a hovering mouse) gets the exact numbers.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -18,7 +20,10 @@ TEXT = 'font-family="sans-serif" font-size="11" fill="#333"'
 
 
 def _number(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    """``value`` in the active language's notation ("1.5", "1,5")."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return number_format(round(value, 2) if isinstance(value, float) else value)
 
 
 def column_chart(
@@ -92,7 +97,7 @@ def split_bar_chart(
         total = ok + ko
         ok_w = plot_w * ok / total if total else 0
         ko_w = plot_w * ko / total if total else 0
-        share = f"{100 * ok / total:.0f} %" if total else "—"
+        share = f"{number_format(round(100 * ok / total))} %" if total else "—"
         short = label if len(label) <= 28 else label[:27] + "…"
         parts.append(
             f'<text x="{left - 6}" y="{y + 14}" text-anchor="end" {TEXT}>{escape(short)}</text>'

@@ -7,9 +7,13 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from oscar.core.loading import get_model
+from oscar.templatetags.currency_filters import currency
+
+from oscar_backorders.formatting import ship_date
 
 BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
 BackorderLine = get_model("oscar_backorders", "BackorderLine")
@@ -39,15 +43,22 @@ def authorisations_prefetch() -> Prefetch:
     )
 
 
-def _money(amount: Any, currency: str) -> str:
-    return f"{Decimal(amount).quantize(CENTS)} {currency}"
+def _money(amount: Any, currency_code: str) -> str:
+    """``amount`` as Oscar writes money in the active language ("£12.00", "£ 12,00")."""
+    return currency(Decimal(amount).quantize(CENTS), currency_code)
+
+
+def _deadline(moment: Any) -> str:
+    """A capture deadline in the active language: its short date, and its time."""
+    local = timezone.localtime(moment)
+    return f"{ship_date(local.date())} {time_format(local.time())}"
 
 
 def _authorisation_state(authorisations: list[Any]) -> str:
     """The plugin's own summary: authorised, capture deadline, captured so far, held captures."""
     current = next((a for a in authorisations if a.status in CURRENT_AUTHORISATION), None)
     shown = current or authorisations[0]
-    currency = shown.currency
+    currency_code = shown.currency
     captured = sum(a.amount_captured for a in authorisations)
     held, held_amount = 0, 0
     for authorisation in authorisations:
@@ -59,17 +70,17 @@ def _authorisation_state(authorisations: list[Any]) -> str:
             )
         held += authorisation.held_captures or 0
         held_amount += authorisation.held_amount or 0
-    parts = [_("authorised %(amount)s") % {"amount": _money(shown.amount, currency)}]
+    parts = [_("authorised %(amount)s") % {"amount": _money(shown.amount, currency_code)}]
     if shown.expires_at and shown.status in HOLDING_AUTHORISATION:
         deadline = timezone.localtime(shown.expires_at)
         if deadline < timezone.now():
-            parts.append(_("expired %(date)s") % {"date": f"{deadline:%Y-%m-%d}"})
+            parts.append(_("expired %(date)s") % {"date": ship_date(deadline.date())})
         else:
-            parts.append(_("capture by %(date)s") % {"date": f"{deadline:%Y-%m-%d %H:%M}"})
+            parts.append(_("capture by %(date)s") % {"date": _deadline(deadline)})
     elif current is None or shown.status not in HOLDING_AUTHORISATION:
         parts.append(shown.get_status_display())
     if captured:
-        parts.append(_("captured %(amount)s") % {"amount": _money(captured, currency)})
+        parts.append(_("captured %(amount)s") % {"amount": _money(captured, currency_code)})
     if held:
         parts.append(
             ngettext(
@@ -77,7 +88,7 @@ def _authorisation_state(authorisations: list[Any]) -> str:
                 "%(count)d captures held (%(amount)s)",
                 held,
             )
-            % {"count": held, "amount": _money(held_amount, currency)}
+            % {"count": held, "amount": _money(held_amount, currency_code)}
         )
     return ", ".join(str(part) for part in parts)
 
@@ -97,13 +108,13 @@ def payment_state(backorder_line: Any) -> str:
     sources = list(backorder_line.order.sources.all())
     if not sources:
         return "—"
-    currency = sources[0].currency
+    currency_code = sources[0].currency
     authorised = sum(source.amount_allocated for source in sources)
     captured = sum(source.amount_debited for source in sources)
     refunded = sum(source.amount_refunded for source in sources)
-    parts = [_("authorised %(amount)s") % {"amount": f"{authorised} {currency}"}]
+    parts = [_("authorised %(amount)s") % {"amount": _money(authorised, currency_code)}]
     if captured:
-        parts.append(_("captured %(amount)s") % {"amount": f"{captured} {currency}"})
+        parts.append(_("captured %(amount)s") % {"amount": _money(captured, currency_code)})
     if refunded:
-        parts.append(_("refunded %(amount)s") % {"amount": f"{refunded} {currency}"})
+        parts.append(_("refunded %(amount)s") % {"amount": _money(refunded, currency_code)})
     return ", ".join(str(part) for part in parts)

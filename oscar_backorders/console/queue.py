@@ -8,11 +8,11 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
 from oscar_backorders.console import actions
+from oscar_backorders.console.columns import QueueColumns
 from oscar_backorders.console.filters import (
     AuthorisationExpiringFilter,
     EstimateRangeFilter,
@@ -21,7 +21,7 @@ from oscar_backorders.console.filters import (
     QueueStatusFilter,
     SupplierFilter,
 )
-from oscar_backorders.console.payment_column import authorisations_prefetch, payment_state
+from oscar_backorders.console.payment_column import authorisations_prefetch
 from oscar_backorders.console.permissions import AdminPermissionsMixin
 from oscar_backorders.console.report_views import ReportViewsMixin
 from oscar_backorders.console.risk import PromiseRiskColumns, PromiseRiskFilter
@@ -60,27 +60,13 @@ class BackorderEventInline(admin.TabularInline):
 
 @admin.register(BackorderLine)
 class BackorderLineAdmin(
-    ReportViewsMixin, AdminPermissionsMixin, PromiseRiskColumns, admin.ModelAdmin
+    ReportViewsMixin, AdminPermissionsMixin, QueueColumns, PromiseRiskColumns, admin.ModelAdmin
 ):
     """The backorder queue: open lines first, the oldest and most urgent on top."""
 
     change_list_template = "admin/oscar_backorders/backorderline/change_list.html"
-    list_display = (
-        "order_number",
-        "customer_email",
-        "product_title",
-        "quantity_display",
-        "quantity_waiting_display",
-        "quantity_allocated_display",
-        "status",
-        "promised_date",
-        "estimated_date",
-        "likely_date",
-        "chance_of_missing",
-        "days_waiting",
-        "priority",
-        "payment_state_display",
-    )
+    # Dense enough for 1280 px; the rest is on the line's page (readonly_fields).
+    list_display = QueueColumns.QUEUE_COLUMNS
     list_filter = (
         QueueStatusFilter,
         OverdueFilter,
@@ -103,9 +89,11 @@ class BackorderLineAdmin(
     inlines = [BackorderEventInline]
     readonly_fields = (
         "order",
+        "customer_email",
         "line",
         "stockrecord",
         "quantity",
+        "quantity_waiting_display",
         "quantity_allocated",
         "quantity_shipped",
         "quantity_cancelled",
@@ -119,7 +107,9 @@ class BackorderLineAdmin(
         "told_date",
         "estimate_source",
         "priority",
+        "payment_state_display",
         "line_price",
+        "days_waiting",
         "date_created",
         "date_updated",
     )
@@ -201,43 +191,3 @@ class BackorderLineAdmin(
 
     def has_view_backorder_reports_permission(self, request: HttpRequest) -> bool:
         return self._has(request, "view_backorder_reports")
-
-    # Columns
-
-    @admin.display(description=_("order"), ordering="order__number")
-    def order_number(self, obj: Any) -> str:
-        return obj.order.number
-
-    @admin.display(description=_("customer"))
-    def customer_email(self, obj: Any) -> str:
-        order = obj.order
-        return order.user.email if order.user_id else order.guest_email
-
-    @admin.display(description=_("product"), ordering="line__title")
-    def product_title(self, obj: Any) -> str:
-        sku = " / ".join(filter(None, [obj.line.partner_sku, obj.line.upc]))
-        return f"{obj.line.title} ({sku})" if sku else obj.line.title
-
-    @admin.display(description=_("backordered"), ordering="quantity")
-    def quantity_display(self, obj: Any) -> int:
-        return obj.quantity
-
-    @admin.display(description=_("waiting"))
-    def quantity_waiting_display(self, obj: Any) -> int:
-        return obj.quantity_waiting
-
-    @admin.display(description=_("ready to ship"), ordering="quantity_allocated")
-    def quantity_allocated_display(self, obj: Any) -> int:
-        return obj.quantity_allocated
-
-    @admin.display(description=_("days waiting"), ordering="-date_created")
-    def days_waiting(self, obj: Any) -> int:
-        return (timezone.localdate() - timezone.localtime(obj.date_created).date()).days
-
-    @admin.display(description=_("payment"))
-    def payment_state_display(self, obj: Any) -> str:
-        return payment_state(obj)
-
-    @admin.display(description=_("line price (incl. tax)"))
-    def line_price(self, obj: Any) -> Any:
-        return obj.line.line_price_incl_tax

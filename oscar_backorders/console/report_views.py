@@ -12,10 +12,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
+from oscar.templatetags.currency_filters import currency
 
 from oscar_backorders.console import charts, reports
 from oscar_backorders.console.exports import write_rows
 from oscar_backorders.console.permissions import requires
+from oscar_backorders.formatting import day_and_month
 
 BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
 BackorderLine = get_model("oscar_backorders", "BackorderLine")
@@ -25,6 +27,17 @@ Partner = get_model("partner", "Partner")
 PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
 Supplier = get_model("oscar_backorders", "Supplier")
 SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
+
+
+def _for_the_page(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as the page shows them: amounts as Oscar writes money in the active language.
+
+    Dates and numbers are localised by the template; the CSV export keeps plain values (ISO
+    dates, decimal points), for machines.
+    """
+    if name != "value_waiting":
+        return rows
+    return [{**row, "value": currency(row["value"], row["currency"])} for row in rows]
 
 
 class ReportRangeForm(forms.Form):
@@ -86,7 +99,7 @@ class ReportViewsMixin:
         by_supplier = tables["accuracy_by_supplier"]
         charts_by_table = {
             "over_time": charts.column_chart(
-                [row["week"].strftime("%d %b") for row in over_time],
+                [day_and_month(row["week"]) for row in over_time],
                 [row["units"] for row in over_time],
                 title=str(_("Units backordered per week")),
             ),
@@ -125,7 +138,7 @@ class ReportViewsMixin:
             {
                 "name": name,
                 "title": reports.TABLES[name][0],
-                "rows": reports.table_as_rows(name, rows),
+                "rows": reports.table_as_rows(name, _for_the_page(name, rows)),
                 "chart": charts_by_table.get(name) if rows else None,
                 "csv_url": reverse(
                     f"{self.admin_site.name}:oscar_backorders_backorderline_report_csv",

@@ -28,6 +28,7 @@ from oscar_backorders.console import submit_once
 from oscar_backorders.console.permissions import AdminPermissionsMixin, requires
 from oscar_backorders.estimates.service import recompute
 from oscar_backorders.exceptions import BackorderError
+from oscar_backorders.supply.admin_columns import PurchaseOrderLineColumns
 from oscar_backorders.supply.admin_support import (
     apply_confirmation,
     hold_confirmation,
@@ -262,17 +263,10 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
 
 
 @admin.register(PurchaseOrderLine)
-class PurchaseOrderLineAdmin(AdminPermissionsMixin, admin.ModelAdmin):
-    list_display = (
-        "purchase_order",
-        "stockrecord",
-        "quantity",
-        "quantity_received",
-        "expected_date",
-        "confirmed_date",
-        "status",
-        "receive_link",
-    )
+class PurchaseOrderLineAdmin(AdminPermissionsMixin, PurchaseOrderLineColumns, admin.ModelAdmin):
+    # Dense enough for 1280 px, "Receive…" included; the line's page has every field.
+    list_display = PurchaseOrderLineColumns.LIST_COLUMNS
+    change_list_template = "oscar_backorders/admin/supply/purchaseorderline_change_list.html"
     list_filter = (
         "status",
         "purchase_order__supplier",

@@ -98,6 +98,11 @@ INSTALLED_APPS = [
 # The zero-fork route: the plugin's loader wraps Oscar's (see README, "Integration").
 OSCAR_DYNAMIC_CLASS_LOADER = "oscar_backorders.loading.class_loader"
 
+# Oscar's dashboard menu: a "Backorders" link to the queue, for staff who may view it (README).
+from oscar_backorders.navigation import with_backorders_menu  # noqa: E402
+
+OSCAR_DASHBOARD_NAVIGATION = with_backorders_menu(OSCAR_DASHBOARD_NAVIGATION)  # noqa: F405
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

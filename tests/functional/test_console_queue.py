@@ -53,7 +53,7 @@ def test_queue_query_count_is_constant_when_lines_grow_from_10_to_1000(merchant,
     )
     with_payments, response = queries_for(merchant, url, queue="all")
     assert with_payments == many
-    assert "authorised 24.00 GBP" in response.content.decode()
+    assert "authorised £24.00" in response.content.decode()
 
 
 def test_deep_queue_page_query_count_is_constant_when_lines_grow(merchant, today):
@@ -95,7 +95,7 @@ def test_queue_shows_only_open_lines_when_no_status_is_chosen(merchant, today):
 def test_queue_shows_the_queue_columns(merchant, today):
     bulk_backorder_lines(1, number_start=700)
     page = merchant.get(reverse(URL)).content.decode()
-    for heading in ("Order", "Customer", "Product", "Days waiting", "Priority", "Payment"):
+    for heading in ("Order / customer", "Product", "Units", "Promised", "Priority", "Payment"):
         assert heading in page
     assert "guest0@example.com" in page
     assert "700" in page
@@ -169,7 +169,7 @@ def test_payment_state_is_a_dash_when_the_order_has_no_payment_data(today):
         amount_debited=Decimal("12.00"),
     )
     line = BackorderLine.objects.get()
-    assert payment_state(line) == "authorised 24.00 GBP, captured 12.00 GBP"
+    assert payment_state(line) == "authorised £24.00, captured £12.00"
 
 
 def test_queue_is_refused_when_staff_has_no_view_permission(client, today):

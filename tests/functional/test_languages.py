@@ -135,9 +135,9 @@ CONSOLE = {
     "id": ["Laporan pesanan tertunda", "Pesanan tertunda dari waktu ke waktu", "Ketepatan janji"],
 }
 QUEUE = {
-    "nl": ["Dagen wachtend", "Verzenden en betaling innen…", "Verwachte verzenddatum"],
-    "zh-hans": ["等待天数", "发货并扣款…", "设置或调整预计发货日期…"],
-    "id": ["Hari menunggu", "Kirim dan tagih pembayaran…", "Ubah prioritas…"],
+    "nl": ["Bestelling / klant", "Verzenden en betaling innen…", "Verwachte verzenddatum"],
+    "zh-hans": ["订单 / 顾客", "发货并扣款…", "设置或调整预计发货日期…"],
+    "id": ["Pesanan / pelanggan", "Kirim dan tagih pembayaran…", "Ubah prioritas…"],
 }
 
 

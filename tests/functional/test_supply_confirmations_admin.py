@@ -129,7 +129,8 @@ def test_confirmed_dates_are_shown_in_the_purchase_order_line_list(merchant, po_
     merchant.post(reverse(LINE_CHANGE, args=[po_line.pk]), line_form(po_line, "2026-12-05"))
     changelist = reverse("admin:oscar_backorders_purchaseorderline_changelist")
     response = merchant.get(changelist)
-    assert "Arrival confirmed by the supplier" in response.content.decode()
+    # the arrival column: the supplier's date when confirmed, in the language's short format
+    assert '5 Dec<br><span class="backorder-sub">confirmed</span>' in response.content.decode()
     assert list(response.context["cl"].result_list) == [po_line]
     unconfirmed = merchant.get(changelist, {"confirmed_date__isempty": "1"})
     assert list(unconfirmed.context["cl"].result_list) == []
