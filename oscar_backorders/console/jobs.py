@@ -31,10 +31,15 @@ from oscar.core.loading import get_model
 from oscar_backorders.console.abstract_models import JobStatus
 from oscar_backorders.console.runners import SPECS, ActionSpec, Outcome, allocation_report
 from oscar_backorders.exceptions import BackorderError
+from oscar_backorders.queueing import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
 #: Lines per batch (a batch grows past it only to keep an order or a stock record whole).
+#: The registered name of :func:`oscar_backorders.console.tasks.run_console_job` (fixed: queued
+#: messages name it).
+RUN_CONSOLE_JOB_TASK = "oscar_backorders.console.tasks.run_console_job"
+
 BATCH_LINES = 100
 
 
@@ -67,10 +72,8 @@ def start_job(
         form_data=form_data,
         total=len(lines),
     )
-    from oscar_backorders.console.tasks import run_console_job
-
-    job_id = job.pk
-    transaction.on_commit(lambda: run_console_job.delay(job_id))
+    # By the task's registered name, after commit (services never import task modules).
+    enqueue_after_commit(RUN_CONSOLE_JOB_TASK, [(job.pk,)])
     return job
 
 

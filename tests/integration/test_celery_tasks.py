@@ -95,6 +95,7 @@ def test_worker_of_an_app_that_does_not_autodiscover_knows_them_too():
 #: existing shops store these strings, so a renamed or moved task must keep its ``name=``.
 REGISTERED_TASK_NAMES = frozenset(
     {
+        "oscar_backorders.console.tasks.run_console_job",
         "oscar_backorders.notifications.tasks.dispatch_due_notices",
         "oscar_backorders.notifications.tasks.expire_delay_consents",
         "oscar_backorders.notifications.tasks.grant_compensation",
@@ -123,3 +124,10 @@ def test_notice_sending_is_enqueued_under_the_send_notice_tasks_registered_name(
 
     assert tasks.send_notice.name == dispatch.SEND_NOTICE_TASK
     assert dispatch.SEND_NOTICE_TASK in REGISTERED_TASK_NAMES
+
+
+def test_console_jobs_are_enqueued_under_the_job_tasks_registered_name():
+    from oscar_backorders.console import jobs, tasks
+
+    assert tasks.run_console_job.name == jobs.RUN_CONSOLE_JOB_TASK
+    assert jobs.RUN_CONSOLE_JOB_TASK in REGISTERED_TASK_NAMES

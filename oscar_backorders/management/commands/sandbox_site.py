@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from oscar_backorders.app_settings import Host
+from oscar_backorders.setting_rules import Host
 
 
 class Command(BaseCommand):
