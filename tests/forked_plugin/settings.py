@@ -23,6 +23,7 @@ TEMPLATES[0]["DIRS"] = [*TEMPLATES[0].get("DIRS", []), PLUGIN_DIR / "templates"]
 TEMPLATES[0]["OPTIONS"]["libraries"] = {
     **TEMPLATES[0]["OPTIONS"].get("libraries", {}),
     "backorder_tags": "oscar_backorders.templatetags.backorder_tags",
+    "backorder_catalogue": "oscar_backorders.templatetags.backorder_catalogue",
     "backorder_console": "oscar_backorders.templatetags.backorder_console",
 }
 LOCALE_PATHS = [PLUGIN_DIR / "locale"]

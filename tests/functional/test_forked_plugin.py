@@ -71,3 +71,24 @@ def test_shop_that_forks_the_plugin_with_oscar_fork_app_keeps_every_behaviour(tm
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "failed" not in run.stdout
+
+
+def test_readme_names_every_template_library_a_shop_that_forks_the_plugin_must_register():
+    """README's fork snippet (and the forked shop's settings that run it) list every library
+    under ``oscar_backorders/templatetags``: a missing one is a 500 on the page that loads it."""
+    import re
+    from pathlib import Path
+
+    import oscar_backorders
+
+    root = Path(__file__).resolve().parents[2]
+    shipped = {
+        path.stem
+        for path in (Path(oscar_backorders.__file__).parent / "templatetags").glob("*.py")
+        if path.stem != "__init__"
+    }
+    readme = (root / "README.md").read_text()
+    in_readme = set(re.findall(r'"(\w+)": "oscar_backorders\.templatetags\.\1"', readme))
+    assert in_readme == shipped
+    forked = (root / "tests" / "forked_plugin" / "settings.py").read_text()
+    assert set(re.findall(r'"(\w+)": "oscar_backorders\.templatetags\.\1"', forked)) == shipped
