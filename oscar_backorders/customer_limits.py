@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Sum
+from django.db.models.functions import Lower, Trim
 from oscar.core.loading import get_model
 
 from oscar_backorders.abstract_models import BackorderStatus
@@ -82,7 +83,9 @@ def waiting_units(
     if customer.user_id is not None:
         lines = lines.filter(order__user_id=customer.user_id)
     else:
-        lines = lines.filter(order__user__isnull=True, order__guest_email__iexact=customer.email)
+        lines = lines.alias(_email=Lower(Trim("order__guest_email"))).filter(
+            order__user__isnull=True, _email=customer.email
+        )
     if stockrecord_ids is not None:
         lines = lines.filter(stockrecord_id__in=list(stockrecord_ids))
     rows = (
