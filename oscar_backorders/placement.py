@@ -165,7 +165,8 @@ class BackorderOrderCreatorMixin:
         waiting, when a line's policy limits each customer's backordered units."""
         self._bo_waiting = {}
         if not any(
-            self._bo_policies[line_id].customer_cap is not None for line_id in self._bo_policies
+            policy.allows_backorders and policy.customer_cap is not None
+            for policy in self._bo_policies.values()
         ):
             return
         order_line = self._bo_order_lines.get(line.id)
