@@ -206,3 +206,19 @@ def test_product_page_reads_the_customers_waiting_units_in_one_query(
         q["sql"] for q in queries.captured_queries if "oscar_backorders_backorderline" in q["sql"]
     ]
     assert len(reads) == 1, reads
+
+
+def test_basket_reads_the_customers_waiting_units_in_one_query_for_every_line(
+    client, customer, strategy, today
+):
+    products = [stocked_product(num_in_stock=0, customer_cap=5) for _ in range(4)]
+    for number, product in enumerate(products):
+        earlier_order(strategy, customer, product, 1, number=str(number))
+        add_to_basket(client, product, 1)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("basket:summary"))
+    assert text(page).count("You can order at most 4 more on backorder") == len(products)
+    reads = [
+        q["sql"] for q in queries.captured_queries if "oscar_backorders_backorderline" in q["sql"]
+    ]
+    assert len(reads) == 1, reads
