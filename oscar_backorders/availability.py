@@ -97,8 +97,8 @@ class BackorderAvailability(Base):
 
     @property
     def limit_message(self) -> str:
-        """ "You can order at most 2 more on backorder" under a limit per order or per customer;
-        empty when none applies or the stock record's own cap binds first."""
+        """The sentence for a limit per order or per customer ("You can order at most 2 more on
+        backorder"); empty when none applies or the stock record's own cap binds first."""
         if not self._limited_by_customer or self.room is None:
             return ""
         if self.room == 0:
