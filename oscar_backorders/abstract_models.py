@@ -56,6 +56,23 @@ class AbstractBackorderPolicy(models.Model):
             "Empty means no cap."
         ),
     )
+    order_cap = models.PositiveIntegerField(
+        _("backorder limit per order"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Most units of this stock record one order may take on backorder. Empty means no limit."
+        ),
+    )
+    customer_cap = models.PositiveIntegerField(
+        _("backorder limit per customer"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Most units of this stock record one customer (an account, or an email address for "
+            "guests) may have on backorder and not yet shipped or cancelled. Empty means no limit."
+        ),
+    )
     lead_time_days = models.PositiveSmallIntegerField(
         _("lead time (business days)"),
         null=True,
@@ -92,6 +109,16 @@ class AbstractBackorderPolicy(models.Model):
                 violation_error_message=_("The backorder cap must be at least 1."),
             ),
             models.CheckConstraint(
+                condition=Q(order_cap__isnull=True) | Q(order_cap__gt=0),
+                name="backorder_policy_order_cap_positive",
+                violation_error_message=_("The backorder limit per order must be at least 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(customer_cap__isnull=True) | Q(customer_cap__gt=0),
+                name="backorder_policy_customer_cap_positive",
+                violation_error_message=_("The backorder limit per customer must be at least 1."),
+            ),
+            models.CheckConstraint(
                 condition=Q(lead_time_days__isnull=True) | Q(lead_time_days__gt=0),
                 name="backorder_policy_lead_time_positive",
                 violation_error_message=_("The lead time must be at least 1 business day."),
@@ -106,6 +133,26 @@ class AbstractBackorderPolicy(models.Model):
     def __str__(self) -> str:
         owner = self.stockrecord if self.stockrecord_id else self.partner
         return f"{owner}: {self.get_mode_display()}"
+
+
+class AbstractCustomerLock(models.Model):
+    """One row per customer who ordered something under a per-customer backorder limit.
+
+    Placement locks it (``oscar_backorders.locks.lock_customer``) so that one customer's
+    concurrent orders count each other's backordered units; it holds nothing else. ``key`` is
+    ``user:<id>`` for an account, ``email:<address, lower case>`` for a guest.
+    """
+
+    key = models.CharField(_("customer"), max_length=300, unique=True)
+
+    class Meta:
+        abstract = True
+        app_label = "oscar_backorders"
+        verbose_name = _("customer placement lock")
+        verbose_name_plural = _("customer placement locks")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class BackorderStatus(models.TextChoices):

@@ -27,6 +27,10 @@ class BackorderAvailability(Base):
     ``net_stock`` is Oscar's ``StockRecord.net_stock_level`` (negative while units wait on
     backorder). ``estimate(units)`` promises the last of ``units`` backordered units; it is
     called only when a date is first needed, so pages that only show "In stock" never compute one.
+
+    ``room`` is how many units this customer may still backorder under the policy's limits per
+    order and per customer (``None``: no such limit; see ``customer_limits.backorder_room``),
+    ``waiting`` how many they already have waiting.
     """
 
     CODE_IN_STOCK = "instock"
@@ -45,8 +49,12 @@ class BackorderAvailability(Base):
         policy: ResolvedPolicy,
         estimate: Callable[[int], Estimate],
         today: date,
+        room: int | None = None,
+        waiting: int = 0,
     ) -> None:
         self.net_stock = net_stock
+        self.room = room
+        self.waiting = waiting
         self.backorder_policy = policy
         self.mode = policy.effective_mode(today)
         self._estimate = estimate
@@ -61,18 +69,67 @@ class BackorderAvailability(Base):
 
     @property
     def num_available(self) -> int | None:
-        """Most units one purchase may take: free stock plus what the cap still allows."""
+        """Most units one purchase may take: free stock plus what the caps still allow."""
+        limits = [n for n in (self._within_cap, self._within_limits) if n is not None]
+        return min(limits) if limits else None
+
+    @property
+    def _within_cap(self) -> int | None:
+        """Free stock plus what the stock record's cap still allows."""
         if self.backorder_policy.cap is None:
             return None
         return max(self.net_stock + self.backorder_policy.cap, 0)
+
+    @property
+    def _within_limits(self) -> int | None:
+        """What ships from stock plus what this customer may still backorder (per order and per
+        customer limits)."""
+        if self.room is None:
+            return None
+        return self.split(self.num_in_stock)[0] + self.room
+
+    @property
+    def _limited_by_customer(self) -> bool:
+        """Whether the customer's limits, not the stock record's cap, bind this purchase."""
+        within = self._within_limits
+        cap = self._within_cap
+        return within is not None and (cap is None or within < cap)
+
+    @property
+    def limit_message(self) -> str:
+        """The sentence for a limit per order or per customer ("You can order at most 2 more on
+        backorder"); empty when none applies or the stock record's own cap binds first."""
+        if not self._limited_by_customer or self.room is None:
+            return ""
+        if self.room == 0:
+            cap = self.backorder_policy.customer_cap or 0
+            return ngettext(
+                "You already have the most one customer can have on backorder (%(count)d)",
+                "You already have the most one customer can have on backorder (%(count)d)",
+                cap,
+            ) % {"count": cap}
+        if self.waiting:
+            return ngettext(
+                "You can order at most %(count)d more on backorder",
+                "You can order at most %(count)d more on backorder",
+                self.room,
+            ) % {"count": self.room}
+        return ngettext(
+            "You can order at most %(count)d on backorder",
+            "You can order at most %(count)d on backorder",
+            self.room,
+        ) % {"count": self.room}
 
     @property
     def num_left_to_order(self) -> int | None:
         """Units that may still be bought when a cap makes that few worth saying, else ``None``.
 
         Only a capped product counts down; an uncapped one, or one with more than
-        :attr:`FEW_LEFT_TO_ORDER` left, shows no number.
+        :attr:`FEW_LEFT_TO_ORDER` left, shows no number. Where the customer's own limits bind,
+        :attr:`limit_message` speaks instead.
         """
+        if self._limited_by_customer:
+            return None
         left = self.num_available
         if left is None or left < 1 or left > self.FEW_LEFT_TO_ORDER:
             return None
@@ -93,6 +150,8 @@ class BackorderAvailability(Base):
             return False, str(_("the quantity must be at least 1"))
         limit = self.num_available
         if limit is not None and quantity > limit:
+            if self._limited_by_customer and (limit == self.room or limit == 0):
+                return False, self.limit_message
             if limit == 0 and self.backorder_policy.cap_from_inbound:
                 return False, str(
                     _("no stock available and nothing more is expected from the supplier yet")
@@ -156,6 +215,9 @@ class BackorderAvailability(Base):
     @property
     def message(self) -> str:  # type: ignore[override]
         text = self._state_message()
+        limit = self.limit_message
+        if limit:
+            return str(_("%(state)s. %(left)s")) % {"state": text, "left": limit}
         left = self.num_left_to_order
         if left is None or self.code == self.CODE_OUT_OF_STOCK:
             return text
@@ -239,4 +301,6 @@ class BackorderLineAvailability(BackorderAvailability):
     def message(self) -> str:  # type: ignore[override]
         if self.code == self.CODE_OUT_OF_STOCK:
             return str(_("Unavailable"))
-        return self.quantity_message(getattr(self.line, "quantity", 1) or 1)
+        text = self.quantity_message(getattr(self.line, "quantity", 1) or 1)
+        limit = self.limit_message
+        return str(_("%(state)s. %(left)s")) % {"state": text, "left": limit} if limit else text

@@ -40,6 +40,57 @@ class BackorderCapExceeded(BackorderError, UnableToPlaceOrder):
         )
 
 
+class BackorderLimitExceeded(BackorderCapExceeded):
+    """An order would backorder more of a product than one order, or one customer, may.
+
+    ``limit`` is ``"order"`` (the policy's ``order_cap``) or ``"customer"`` (its
+    ``customer_cap``, counting the ``waiting`` units the customer already has on backorder);
+    ``cap`` is that limit's value, ``backordered`` what this order would have backordered and
+    ``orderable`` the most of the line the customer can order now.
+    """
+
+    ORDER = "order"
+    CUSTOMER = "customer"
+
+    def __init__(
+        self,
+        *,
+        product_title: str,
+        requested: int,
+        orderable: int,
+        limit: str,
+        cap: int,
+        backordered: int,
+        waiting: int = 0,
+    ) -> None:
+        self.product_title = product_title
+        self.requested = requested
+        self.orderable = max(orderable, 0)
+        self.limit = limit
+        self.cap = cap
+        self.backordered = backordered
+        self.waiting = waiting
+        values = {
+            "cap": cap,
+            "title": product_title,
+            "waiting": waiting,
+            "more": max(cap - waiting, 0),
+            "orderable": self.orderable,
+        }
+        if limit == self.ORDER:
+            message = _(
+                "At most %(cap)d of '%(title)s' can be ordered on backorder in one order. Only "
+                "%(orderable)d can be ordered now: please reduce the quantity in your basket."
+            )
+        else:
+            message = _(
+                "At most %(cap)d of '%(title)s' can wait on backorder for one customer and you "
+                "have %(waiting)d waiting, so you can order at most %(more)d more on backorder. "
+                "Only %(orderable)d can be ordered now: please reduce the quantity in your basket."
+            )
+        UnableToPlaceOrder.__init__(self, message % values)
+
+
 class InvalidBackorderQuantity(BackorderError, ValueError):
     """A quantity was zero, negative or more than the line allows."""
 

@@ -6,15 +6,16 @@ transactions can never wait on each other in a cycle:
 
 1. a payment capture or release row (:func:`lock_capture`, :func:`lock_captures`,
    :func:`lock_release`);
-2. stock records (:func:`lock_stockrecords`, :func:`allocate_within_cap`);
-3. backordered lines (:func:`lock_backorder_lines`);
-4. the order (:func:`lock_order`);
-5. the order's payment authorisation (:func:`lock_authorisation`);
-6. Oscar's payment source (:func:`lock_source`).
+2. the customer placing an order (:func:`lock_customer`; placement only);
+3. stock records (:func:`lock_stockrecords`, :func:`allocate_within_cap`);
+4. backordered lines (:func:`lock_backorder_lines`);
+5. the order (:func:`lock_order`);
+6. the order's payment authorisation (:func:`lock_authorisation`);
+7. Oscar's payment source (:func:`lock_source`).
 
-A flow may skip a step, never go back up: a cancellation locks 2 → 3 → 4 → 5, settling a
-shipment's capture 1 → 2 → 3 → 4 → 5 → 6, planning a shipment 4 → 5, a provider's webhook event
-1 → 4 → 5 → 6.
+A flow may skip a step, never go back up: a placement under a per-customer limit locks 2 → 3,
+a cancellation 3 → 4 → 5 → 6, settling a shipment's capture 1 → 3 → 4 → 5 → 6 → 7, planning a
+shipment 5 → 6, a provider's webhook event 1 → 5 → 6 → 7.
 """
 
 from __future__ import annotations
@@ -47,6 +48,25 @@ def allocate_within_cap(stockrecord: Any, quantity: int, cap: int | None) -> boo
     if updated:
         stockrecord.post_save_signal()
     return bool(updated)
+
+
+def lock_customer(key: str) -> None:
+    """Lock the ``CustomerLock`` row ``key`` (a customer's; made on first use) until commit.
+
+    One customer's placements under a per-customer backorder limit then run one after the other,
+    each counting the units the others backordered. The common case is one ``SELECT … FOR
+    UPDATE``; a customer's first time adds an ``INSERT`` that ignores a conflict: two first
+    orders at once both insert, PostgreSQL makes the second wait for the first to commit, and
+    both then lock the one row. (SQLite locks the whole database for the first write, and the
+    order row is written before this, so there the placements are serialised already.)
+    """
+    CustomerLock = get_model("oscar_backorders", "CustomerLock")
+    manager = CustomerLock._default_manager
+    locked = manager.select_for_update().filter(key=key).order_by("pk")
+    if list(locked):
+        return
+    manager.bulk_create([CustomerLock(key=key)], ignore_conflicts=True)
+    list(locked.all())  # a fresh query: the row now exists (ours, or a first order's committed)
 
 
 def lock_stockrecords(ids: Iterable[int]) -> dict[int, Any]:

@@ -4,6 +4,7 @@ from oscar_backorders.abstract_models import (
     AbstractBackorderEvent,
     AbstractBackorderLine,
     AbstractBackorderPolicy,
+    AbstractCustomerLock,
     AbstractReleasedAllocation,
 )
 
@@ -36,6 +37,13 @@ if not is_model_registered("oscar_backorders", "ReleasedAllocation"):
         pass
 
     __all__.append("ReleasedAllocation")
+
+if not is_model_registered("oscar_backorders", "CustomerLock"):
+
+    class CustomerLock(AbstractCustomerLock):
+        pass
+
+    __all__.append("CustomerLock")
 
 # --- payments ---
 from oscar_backorders.payments.abstract_models import (

@@ -2,7 +2,10 @@
 
 Oscar's ``OrderCreator`` re-checks no availability when it writes the order, so the cap is
 enforced here, atomically, while stock is allocated (see :func:`oscar_backorders.locks.
-allocate_within_cap`). Every unit ordered is allocated on the stock record as in plain Oscar,
+allocate_within_cap`). So are a policy's limits per order and per customer
+(:mod:`oscar_backorders.customer_limits`): before the first stock record is allocated, the
+customer is locked (:func:`oscar_backorders.locks.lock_customer`) and their waiting units read,
+so one customer's concurrent orders count each other's. Every unit ordered is allocated on the stock record as in plain Oscar,
 so ``num_allocated`` counts backordered units too and ``net_stock_level`` goes negative by the
 number of units waiting; the backordered part of each line is stored in ``BackorderLine``.
 """
@@ -21,9 +24,10 @@ from oscar.core.loading import get_model
 from oscar_backorders import signals
 from oscar_backorders.abstract_models import BackorderEventKind, PolicyMode
 from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.customer_limits import Customer, customer_of, waiting_units
 from oscar_backorders.estimates.base import Estimate, StockSnapshot, get_estimator
-from oscar_backorders.exceptions import BackorderCapExceeded
-from oscar_backorders.locks import allocate_within_cap
+from oscar_backorders.exceptions import BackorderCapExceeded, BackorderLimitExceeded
+from oscar_backorders.locks import allocate_within_cap, lock_customer
 from oscar_backorders.policy import PolicyCache, ResolvedPolicy
 
 
@@ -112,6 +116,16 @@ class BackorderOrderCreatorMixin:
         self._bo_order_lines: dict[int, Any] = {}
         self._bo_remaining = {line.id for line in lines}
         self._bo_pending: list[tuple[Any, Split, int, bool]] = []
+        self._bo_limited = {
+            line.stockrecord_id
+            for line in lines
+            if line.id in self._bo_policies
+            and self._bo_policies[line.id].allows_backorders
+            and self._bo_policies[line.id].limits_customers
+        }
+        self._bo_customer: Customer | None = None
+        self._bo_waiting: dict[int, int] | None = None  # None: not read yet
+        self._bo_backordered: dict[int, int] = {}  # units of each stock record this order waits for
         return super().place_order(basket, *args, **kwargs)  # type: ignore[misc]
 
     def _promised_estimates(self) -> dict[int, Estimate]:
@@ -134,6 +148,8 @@ class BackorderOrderCreatorMixin:
         return order_line
 
     def update_stock_records(self, line: Any) -> None:
+        if self._bo_waiting is None:
+            self._read_customer_waiting(line)
         policy = self._bo_policies.get(line.id)
         tracked = line.product.get_product_class().track_stock
         if policy is None or not tracked or not policy.allows_backorders:
@@ -143,6 +159,48 @@ class BackorderOrderCreatorMixin:
         self._bo_remaining.discard(line.id)
         if not self._bo_remaining:
             self._write_backorder_lines()
+
+    def _read_customer_waiting(self, line: Any) -> None:
+        """Before the first stock record is locked: lock the customer and read what they have
+        waiting, when a line's policy limits each customer's backordered units."""
+        self._bo_waiting = {}
+        if not any(
+            policy.allows_backorders and policy.customer_cap is not None
+            for policy in self._bo_policies.values()
+        ):
+            return
+        order_line = self._bo_order_lines.get(line.id)
+        order = getattr(order_line, "order", None)
+        if order is None:
+            return
+        self._bo_customer = customer_of(user_id=order.user_id, email=order.guest_email)
+        if self._bo_customer is None:  # a guest without an email: only the order limit applies
+            return
+        lock_customer(self._bo_customer.key)
+        self._bo_waiting = waiting_units(self._bo_customer, self._bo_limited)
+
+    def _check_limits(self, line: Any, policy: ResolvedPolicy, backordered: int) -> None:
+        """Refuse the order when it backorders more of ``line``'s stock record than one order,
+        or this customer (with what they have waiting), may."""
+        stockrecord_id = line.stockrecord_id
+        here = self._bo_backordered.get(stockrecord_id, 0) + backordered
+        self._bo_backordered[stockrecord_id] = here
+        checks = [(BackorderLimitExceeded.ORDER, policy.order_cap, 0)]
+        if self._bo_customer is not None:
+            waiting = (self._bo_waiting or {}).get(stockrecord_id, 0)
+            checks.append((BackorderLimitExceeded.CUSTOMER, policy.customer_cap, waiting))
+        for limit, cap, waiting in checks:
+            if cap is not None and waiting + here > cap:
+                line.stockrecord.num_allocated -= line.quantity  # as the rollback leaves it
+                raise BackorderLimitExceeded(
+                    product_title=line.product.get_title(),
+                    requested=line.quantity,
+                    orderable=line.quantity - (waiting + here - cap),
+                    limit=limit,
+                    cap=cap,
+                    backordered=here,
+                    waiting=waiting,
+                )
 
     def _allocate_line(self, line: Any, policy: ResolvedPolicy) -> None:
         stockrecord = line.stockrecord
@@ -156,6 +214,8 @@ class BackorderOrderCreatorMixin:
         split = split_allocation(
             quantity=line.quantity, net_stock_after=stockrecord.net_stock_level, preorder=preorder
         )
+        if split.backordered and policy.limits_customers:
+            self._check_limits(line, policy, split.backordered)
         if split.backordered:
             self._bo_snapshots.setdefault(
                 stockrecord.pk,

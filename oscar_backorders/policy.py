@@ -33,10 +33,18 @@ class ResolvedPolicy:
     release_date: date | None
     # True when ``cap`` is what open purchase orders can fill (BACKORDERS_CAP_TO_INBOUND).
     cap_from_inbound: bool = False
+    # Most units of the stock record one order may backorder, and one customer have waiting.
+    order_cap: int | None = None
+    customer_cap: int | None = None
 
     @property
     def allows_backorders(self) -> bool:
         return self.mode in (PolicyMode.BACKORDER, PolicyMode.PREORDER)
+
+    @property
+    def limits_customers(self) -> bool:
+        """Whether a limit per order or per customer applies (see ``customer_limits``)."""
+        return self.order_cap is not None or self.customer_cap is not None
 
     def effective_mode(self, today: date) -> str:
         """A pre-order whose release date has come is sold as an ordinary backorder."""
@@ -55,6 +63,8 @@ class PolicyValues:
     cap: int | None = None
     lead_time_days: int | None = None
     release_date: date | None = None
+    order_cap: int | None = None
+    customer_cap: int | None = None
 
 
 OFF = ResolvedPolicy(mode=PolicyMode.OFF, cap=None, lead_time_days=1, release_date=None)
@@ -69,20 +79,29 @@ def resolve_policy(
 ) -> ResolvedPolicy:
     """Merge the stock record's policy over the partner's over the shop defaults.
 
-    ``mode`` falls through while it is ``inherit``; ``cap`` and ``lead_time_days`` fall through
-    while empty. The release date belongs to the stock record only.
+    ``mode`` falls through while it is ``inherit``; ``cap``, ``order_cap``, ``customer_cap`` and
+    ``lead_time_days`` fall through while empty. The release date belongs to the stock record only.
     """
     levels = [p for p in (record, partner) if p is not None]
     mode = next((p.mode for p in levels if p.mode != PolicyMode.INHERIT), default_mode)
     if mode == PolicyMode.INHERIT:
         mode = PolicyMode.OFF
     cap = next((p.cap for p in levels if p.cap is not None), None)
+    order_cap = next((p.order_cap for p in levels if p.order_cap is not None), None)
+    customer_cap = next((p.customer_cap for p in levels if p.customer_cap is not None), None)
     lead = next((p.lead_time_days for p in levels if p.lead_time_days), default_lead_time_days)
     release = record.release_date if record is not None else None
     if mode == PolicyMode.PREORDER and release is None:
         # A pre-order without a date cannot promise anything: sell it as a backorder.
         mode = PolicyMode.BACKORDER
-    return ResolvedPolicy(mode=mode, cap=cap, lead_time_days=lead, release_date=release)
+    return ResolvedPolicy(
+        mode=mode,
+        cap=cap,
+        lead_time_days=lead,
+        release_date=release,
+        order_cap=order_cap,
+        customer_cap=customer_cap,
+    )
 
 
 def _values(row: Any) -> PolicyValues:
@@ -91,6 +110,8 @@ def _values(row: Any) -> PolicyValues:
         cap=row.cap,
         lead_time_days=row.lead_time_days,
         release_date=row.release_date,
+        order_cap=row.order_cap,
+        customer_cap=row.customer_cap,
     )
 
 

@@ -23,6 +23,7 @@ from oscar.core.loading import get_class, get_model
 
 from oscar_backorders.abstract_models import PolicyMode
 from oscar_backorders.availability import BackorderAvailability, BackorderLineAvailability
+from oscar_backorders.customer_limits import backorder_room, customer_of_request, waiting_units
 from oscar_backorders.estimates.base import Estimate, StockSnapshot, get_estimator
 from oscar_backorders.policy import PolicyCache
 
@@ -90,12 +91,29 @@ class Backorders:
         if policy.mode == PolicyMode.OFF:
             return StockRequiredAvailability(stockrecord.net_stock_level)
         self._backorder_records[stockrecord.pk] = stockrecord
+        waiting = self._customer_waiting(policy, stockrecord)
         return BackorderAvailability(
             net_stock=stockrecord.net_stock_level,
             policy=policy,
             estimate=lambda units: self._estimate_for(stockrecord, units),
             today=self._backorder_state()[2],
+            room=backorder_room(policy, waiting) if policy.limits_customers else None,
+            waiting=waiting or 0,
         )
+
+    def _customer_waiting(self, policy: Any, stockrecord: Any) -> int | None:
+        """Units the customer has waiting for ``stockrecord`` when its policy limits them
+        (``None``: no limit per customer, or the customer is unknown). The customer's waiting
+        units of every stock record are read once per request, on the first such product."""
+        if policy.customer_cap is None:
+            return None
+        if "_backorder_waiting_" not in self.__dict__:
+            customer = customer_of_request(getattr(self, "request", None))
+            self.__dict__["_backorder_waiting_"] = (
+                None if customer is None else waiting_units(customer)
+            )
+        waiting = self.__dict__["_backorder_waiting_"]
+        return None if waiting is None else waiting.get(stockrecord.pk, 0)
 
     def parent_availability_policy(self, product: Any, children_stock: Any) -> Any:
         self.warm_backorder_policies(sr for _, sr in children_stock)

@@ -38,6 +38,8 @@ def stocked_product(
     price: Decimal = Decimal("10.00"),
     partner=None,
     track_stock: bool = True,
+    order_cap: int | None = None,
+    customer_cap: int | None = None,
 ):
     """A product with one stock record and (unless ``mode`` is None) a backorder policy."""
     product_class = ProductClassFactory(track_stock=track_stock, requires_shipping=True)
@@ -56,6 +58,8 @@ def stocked_product(
             cap=cap,
             lead_time_days=lead_time_days,
             release_date=release_date,
+            order_cap=order_cap,
+            customer_cap=customer_cap,
         )
     product.refresh_from_db()
     return product

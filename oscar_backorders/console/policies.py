@@ -41,12 +41,12 @@ class BackorderPolicyInline(admin.StackedInline):
 
 class StockRecordPolicyInline(BackorderPolicyInline):
     fk_name = "stockrecord"
-    fields = ("mode", "cap", "lead_time_days", "release_date")
+    fields = ("mode", "cap", "order_cap", "customer_cap", "lead_time_days", "release_date")
 
 
 class PartnerPolicyInline(BackorderPolicyInline):
     fk_name = "partner"
-    fields = ("mode", "cap", "lead_time_days")
+    fields = ("mode", "cap", "order_cap", "customer_cap", "lead_time_days")
     verbose_name = _("default backorder policy for this partner's stock records")
     verbose_name_plural = verbose_name
 
@@ -75,7 +75,16 @@ _extend_registered_admin(Partner, PartnerPolicyInline)
 @admin.register(BackorderPolicy)
 class BackorderPolicyAdmin(AdminPermissionsMixin, admin.ModelAdmin):
     form = BackorderPolicyForm
-    list_display = ("__str__", "mode", "cap", "lead_time_days", "release_date", "date_updated")
+    list_display = (
+        "__str__",
+        "mode",
+        "cap",
+        "order_cap",
+        "customer_cap",
+        "lead_time_days",
+        "release_date",
+        "date_updated",
+    )
     list_filter = ("mode", "partner")
     search_fields = (
         "stockrecord__partner_sku",

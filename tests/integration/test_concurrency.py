@@ -15,9 +15,14 @@ from typing import Any
 import pytest
 from django.db import close_old_connections, connection
 from oscar.core.loading import get_model
+from oscar.test.factories import UserFactory
 
 from oscar_backorders import services
-from oscar_backorders.exceptions import BackorderCapExceeded, BackorderError
+from oscar_backorders.exceptions import (
+    BackorderCapExceeded,
+    BackorderError,
+    BackorderLimitExceeded,
+)
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
 
@@ -160,3 +165,55 @@ def test_concurrent_restock_allocations_never_allocate_more_than_is_waiting(stra
     assert line.quantity_allocated == waiting
     assert line.quantity_waiting == 0
     assert line.events.filter(kind="allocated").count() == waiting
+
+
+CUSTOMER_THREADS = 16
+
+
+def test_one_customers_16_simultaneous_orders_never_exceed_the_limit_per_customer(strategy):
+    """An account's orders, then a guest's under one address in several spellings: each round
+    16 orders at once, some listing a second product first (the customer's lock is still taken
+    before any stock record, so they never deadlock)."""
+    rng = random.Random(16)
+    user = UserFactory()
+    for round_number in range(ROUNDS // 2 + 1):
+        guest = round_number == ROUNDS // 2
+        cap = rng.randint(5, 12)
+        product = stocked_product(num_in_stock=0, customer_cap=cap)
+        other = stocked_product(num_in_stock=0)
+        quantities = [rng.randint(1, 3) for _ in range(CUSTOMER_THREADS)]
+        baskets = [
+            basket_with(strategy, (other, 1), (product, q))
+            if i % 2
+            else basket_with(strategy, (product, q), (other, 1))
+            for i, q in enumerate(quantities)
+        ]
+        who = [
+            {"guest_email": rng.choice(["ann@example.com", "Ann@Example.com", " ANN@example.com"])}
+            if guest
+            else {"user": user}
+            for _ in baskets
+        ]
+        numbers = [f"C{round_number}-{i}" for i in range(CUSTOMER_THREADS)]
+
+        results = run_at_once(
+            [
+                lambda b=b, n=n, w=w: place(b, number=n, **w)
+                for b, n, w in zip(baskets, numbers, who, strict=True)
+            ]
+        )
+
+        placed = [q for q, r in zip(quantities, results, strict=True) if isinstance(r, Order)]
+        refused = [r for r in results if not isinstance(r, Order)]
+        unexpected = [
+            r for r in refused if not isinstance(r, BackorderLimitExceeded) or r.limit != r.CUSTOMER
+        ]
+        assert not unexpected, f"round {round_number}: refused uncleanly: {unexpected[:3]!r}"
+        assert placed and sum(placed) <= cap
+        # Every refusal saw every order placed before it: it did not fit what they left.
+        assert all(cap - sum(placed) < r.backordered for r in refused)
+        assert backordered_units(product) == sum(placed)
+        assert backordered_units(other) == len(placed)
+        assert Order.objects.filter(number__in=numbers).count() == len(placed)
+        lines = BackorderLine.objects.filter(stockrecord__product=product)
+        assert sum(line.quantity for line in lines) == sum(placed)
