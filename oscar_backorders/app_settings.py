@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "WEEKEND_DAYS": (6, 7),
     # Dates (ISO strings or date objects) that are not business days.
     "HOLIDAYS": (),
+    # Public holidays from the ``holidays`` package, merged with HOLIDAYS: an ISO 3166-1 country
+    # code ("NL", "DE") and optionally one of its subdivisions ("BY" for Bavaria); None: none.
+    "HOLIDAY_COUNTRY": None,
+    "HOLIDAY_SUBDIVISION": None,
     # Dotted path of the estimator that dates backordered units (see estimates/base.py).
     # The supply module's engine (inbound purchase orders, then lead time); the backbone's
     # "oscar_backorders.estimates.lead_time.LeadTimeEstimator" stays available.
@@ -340,6 +344,35 @@ class Dates(Rule):
 
 
 @dataclass(frozen=True, kw_only=True)
+class HolidayRegion(Rule):
+    """A country code the ``holidays`` package knows, or one of that country's subdivisions
+    (``of_country``: the setting naming the country), or None."""
+
+    of_country: str = ""
+
+    def problem(self, value: Any) -> str | None:
+        from oscar_backorders.estimates.public_holidays import supported_subdivisions
+
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            return 'it must be a code such as "NL", or None'
+        if not self.of_country:
+            if supported_subdivisions(value) is None:
+                return 'it is not a country code the holidays package knows (ISO 3166-1, "NL")'
+            return None
+        from django.conf import settings
+
+        country = getattr(settings, PREFIX + self.of_country, None)
+        if country is None:
+            return f"it needs {PREFIX}{self.of_country} to name the country"
+        subdivisions = supported_subdivisions(country) if isinstance(country, str) else None
+        if subdivisions is not None and value not in subdivisions:
+            return f"it is not a subdivision of {country} (it has: {', '.join(subdivisions)})"
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Minutes(Rule):
     """A non-empty sequence of positive numbers of minutes."""
 
@@ -390,6 +423,10 @@ RULES: dict[str, Rule | None] = {
     "HANDLING_DAYS": WholeNumber(check_id=_CORE_NUMBER),
     "WEEKEND_DAYS": Weekdays(check_id=_CALENDAR),
     "HOLIDAYS": Dates(check_id=_CALENDAR),
+    "HOLIDAY_COUNTRY": HolidayRegion(
+        check_id=_CALENDAR, advice="holidays.list_supported_countries() lists the codes."
+    ),
+    "HOLIDAY_SUBDIVISION": HolidayRegion(check_id=_CALENDAR, of_country="HOLIDAY_COUNTRY"),
     "ESTIMATOR": DottedPath(
         check_id=_CORE_PATH,
         attribute="estimate_next",
