@@ -108,6 +108,9 @@ DEFAULTS: dict[str, Any] = {
     "DEMAND_WINDOW_DAYS": 90,
     "SERVICE_LEVEL": 0.95,
     "ORDER_COVER_DAYS": 30,
+    # Days of order history the demand forecast learns from (weekly and, from 730, yearly
+    # seasons; promotions); 0 turns the forecast off (the window mean stands for every day).
+    "FORECAST_HISTORY_DAYS": 730,
     # Cap mode: refuse backorders beyond what open purchase orders can fill, plus an allowance.
     "CAP_TO_INBOUND": False,
     "INBOUND_ALLOWANCE": 0,
@@ -486,6 +489,7 @@ RULES: dict[str, Rule | None] = {
         advice="Use e.g. 0.95 for a 95 % chance of not running out during a lead time.",
     ),
     "ORDER_COVER_DAYS": WholeNumber(check_id=_SUPPLY_NUMBER),
+    "FORECAST_HISTORY_DAYS": WholeNumber(check_id=_SUPPLY_NUMBER),
     "CAP_TO_INBOUND": Flag(check_id=_SUPPLY_OTHER),
     "INBOUND_ALLOWANCE": WholeNumber(check_id=_SUPPLY_NUMBER),
     "NOTIFY_EARLIER_ESTIMATES": Flag(check_id=_NOTICE_OTHER),

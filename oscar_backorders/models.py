@@ -67,6 +67,7 @@ if not is_model_registered("oscar_backorders", "PaymentRelease"):
     __all__.append("PaymentRelease")
 # --- supply ---
 from oscar_backorders.supply.abstract_models import (
+    AbstractPromotion,
     AbstractPurchaseOrder,
     AbstractPurchaseOrderLine,
     AbstractSupplier,
@@ -100,6 +101,13 @@ if not is_model_registered("oscar_backorders", "PurchaseOrderLine"):
         pass
 
     __all__.append("PurchaseOrderLine")
+
+if not is_model_registered("oscar_backorders", "Promotion"):
+
+    class Promotion(AbstractPromotion):
+        pass
+
+    __all__.append("Promotion")
 # --- Notifications ---
 from oscar_backorders.notifications.abstract_models import (
     AbstractBeatLease,
