@@ -114,6 +114,9 @@ DEFAULTS: dict[str, Any] = {
     # Cap mode: refuse backorders beyond what open purchase orders can fill, plus an allowance.
     "CAP_TO_INBOUND": False,
     "INBOUND_ALLOWANCE": 0,
+    # In that mode, allow at least the demand the forecast expects over the lead time (kept
+    # daily by check_reorder_points), so the allowance rises before a promotion.
+    "INBOUND_ALLOWANCE_FROM_FORECAST": False,
     # --- Notifications (see docs/notifications.md) ---
     # Also tell the customer when an estimate moves earlier (later is always told).
     "NOTIFY_EARLIER_ESTIMATES": False,
@@ -492,6 +495,7 @@ RULES: dict[str, Rule | None] = {
     "FORECAST_HISTORY_DAYS": WholeNumber(check_id=_SUPPLY_NUMBER),
     "CAP_TO_INBOUND": Flag(check_id=_SUPPLY_OTHER),
     "INBOUND_ALLOWANCE": WholeNumber(check_id=_SUPPLY_NUMBER),
+    "INBOUND_ALLOWANCE_FROM_FORECAST": Flag(check_id=_SUPPLY_OTHER),
     "NOTIFY_EARLIER_ESTIMATES": Flag(check_id=_NOTICE_OTHER),
     "ESTIMATE_NOTICE_MIN_DAYS": WholeNumber(check_id=_NOTICE_NUMBER),
     "NOTICE_BATCH_SECONDS": WholeNumber(check_id=_NOTICE_NUMBER),

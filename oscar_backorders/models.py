@@ -67,6 +67,7 @@ if not is_model_registered("oscar_backorders", "PaymentRelease"):
     __all__.append("PaymentRelease")
 # --- supply ---
 from oscar_backorders.supply.abstract_models import (
+    AbstractDemandForecast,
     AbstractPromotion,
     AbstractPurchaseOrder,
     AbstractPurchaseOrderLine,
@@ -108,6 +109,13 @@ if not is_model_registered("oscar_backorders", "Promotion"):
         pass
 
     __all__.append("Promotion")
+
+if not is_model_registered("oscar_backorders", "DemandForecast"):
+
+    class DemandForecast(AbstractDemandForecast):
+        pass
+
+    __all__.append("DemandForecast")
 # --- Notifications ---
 from oscar_backorders.notifications.abstract_models import (
     AbstractBeatLease,

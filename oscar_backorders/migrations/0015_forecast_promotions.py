@@ -1,5 +1,6 @@
-# The demand forecast's promotion calendar, and the order and holding costs of a supplier's
-# stock record (economic order quantity). Depends only on the first migrations of Oscar's apps.
+# The demand forecast: the promotion calendar and each stock record's latest forecast (for the
+# cap to inbound supply), and the order and holding costs of a supplier's stock record (economic
+# order quantity). Depends only on the first migrations of Oscar's apps.
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -10,9 +11,25 @@ class Migration(migrations.Migration):
     dependencies = [
         ('catalogue', '0001_initial'),
         ('oscar_backorders', '0011_notice_sending'),
+        ('partner', '0001_initial'),
     ]
 
     operations = [
+        migrations.CreateModel(
+            name='DemandForecast',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('lead_time_demand', models.PositiveIntegerField(verbose_name='demand expected over the lead time')),
+                ('reorder_point', models.PositiveIntegerField(verbose_name='reorder point')),
+                ('method', models.CharField(max_length=16, verbose_name='method')),
+                ('date_computed', models.DateTimeField(verbose_name='computed')),
+            ],
+            options={
+                'verbose_name': 'demand forecast',
+                'verbose_name_plural': 'demand forecasts',
+                'abstract': False,
+            },
+        ),
         migrations.CreateModel(
             name='Promotion',
             fields=[
@@ -48,6 +65,11 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='supplierstockrecord',
             constraint=models.CheckConstraint(condition=models.Q(('holding_cost__isnull', True), ('holding_cost__gt', 0), _connector='OR'), name='supplier_stockrecord_holding_cost_positive', violation_error_message='The holding cost must be more than 0.'),
+        ),
+        migrations.AddField(
+            model_name='demandforecast',
+            name='stockrecord',
+            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partner.stockrecord', verbose_name='stock record'),
         ),
         migrations.AddField(
             model_name='promotion',

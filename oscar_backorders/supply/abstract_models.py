@@ -320,3 +320,28 @@ class AbstractPromotion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.start_date:%Y-%m-%d}–{self.end_date:%Y-%m-%d})"
+
+
+class AbstractDemandForecast(models.Model):
+    """The latest forecast of a stock record, kept by ``check_reorder_points`` (daily) so the
+    cap to inbound supply can read it without forecasting on a product page."""
+
+    stockrecord = models.OneToOneField(
+        "partner.StockRecord",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("stock record"),
+    )
+    lead_time_demand = models.PositiveIntegerField(_("demand expected over the lead time"))
+    reorder_point = models.PositiveIntegerField(_("reorder point"))
+    method = models.CharField(_("method"), max_length=16)
+    date_computed = models.DateTimeField(_("computed"))
+
+    class Meta:
+        abstract = True
+        app_label = "oscar_backorders"
+        verbose_name = _("demand forecast")
+        verbose_name_plural = _("demand forecasts")
+
+    def __str__(self) -> str:
+        return f"{self.stockrecord_id}: {self.lead_time_demand}"

@@ -15,7 +15,8 @@ A small model made for shop demand, so the plugin needs no numerical stack (docs
    Syntetos & Babai 2011: the size of a demand and the probability of a day having one are
    smoothed apart, so a product that stops selling decays instead of keeping its old mean);
    other demand gets simple exponential smoothing. Smoothing constants are picked from a small
-   grid by one-step-ahead error on the history.
+   grid by how well the level matched the mean demand of the next 14 days across the history
+   (a reorder point needs the demand over a lead time, not tomorrow's).
 5. The forecast for a day is ``level × weekly × yearly × (1 + uplift of its promotions)``, so a
    promotion raises the demand expected in the lead time *before* it starts.
 
@@ -36,13 +37,15 @@ from datetime import date, timedelta
 INTERMITTENT_ADI = 1.32
 WEEK = 7
 YEAR = 365
+#: Days ahead whose mean demand a level is judged against when smoothing constants are picked.
+LEAD = 14
 #: How alike (Pearson correlation of 12 blocks) two years must be to count as a season.
-YEARLY_CORRELATION = 0.6
+YEARLY_CORRELATION = 0.75
 #: Half-width (days) of the window the yearly profile is read from.
 YEAR_WINDOW = 15
 SES_ALPHAS = (0.03, 0.1, 0.2, 0.4)
-TSB_ALPHAS = (0.05, 0.15)
-TSB_BETAS = (0.02, 0.05, 0.15)
+TSB_ALPHAS = (0.02, 0.05, 0.1)
+TSB_BETAS = (0.01, 0.02, 0.05, 0.1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,17 +114,21 @@ def forecast(
 ) -> Forecast:
     """Forecast ``horizon`` days after ``last_day`` from daily ``history`` ending on it.
 
-    ``history[-1]`` is the demand of ``last_day``; days without orders are zeros. Raises
+    ``history[-1]`` is the demand of ``last_day``; days without orders are zeros (leading ones
+    are dropped: the product was not on sale yet). Raises
     ``ValueError`` for a negative horizon or a negative demand.
     """
     if horizon < 0:
         raise ValueError(f"horizon must not be negative, got {horizon}")
     if any(y < 0 for y in history):
         raise ValueError("daily demand must not be negative")
+    # Days before the first order are not days without demand: the product was not selling yet
+    # (a new product would look intermittent otherwise).
+    history = history[next((i for i, y in enumerate(history) if y > 0), len(history)) :]
     n = len(history)
     first = last_day - timedelta(days=n - 1)
     factors = promotion_factors(first, n + horizon, promotions)
-    if n == 0 or not any(history):
+    if n == 0:
         return Forecast("none", 0.0, (1.0,) * WEEK, False, (0.0,) * horizon, 0.0)
     base = [y / f for y, f in zip(history, factors, strict=False)]
     weekly = _weekly(base, first) if n >= 2 * WEEK else [1.0] * WEEK
@@ -164,21 +171,23 @@ def _weekly(base: Sequence[float], first: date) -> list[float]:
 
 
 def _repeats_yearly(series: Sequence[float]) -> bool:
-    """Whether the last years share a yearly shape: the demand of their twelve ~30-day blocks
-    correlates (≥ ``YEARLY_CORRELATION``) year on year. Without it the yearly profile would
-    only copy last year's noise (on intermittent or drifting demand it makes forecasts worse)."""
+    """Whether the last years share a yearly shape: the demand of their twelve ~30-day blocks,
+    less each year's straight-line trend (a product catching on is no season), correlates
+    (≥ ``YEARLY_CORRELATION``, every pair of years) year on year. Without it the yearly profile would only copy last
+    year's noise (on intermittent or drifting demand it makes forecasts worse)."""
     n, block = len(series), YEAR // 12
     years = []
     for end in range(n, YEAR - 1, -YEAR):
         start = end - YEAR
-        years.append([sum(series[start + b * block : start + (b + 1) * block]) for b in range(12)])
-    pairs = [(years[i], years[i + 1]) for i in range(len(years) - 1)]
+        sums = [sum(series[start + b * block : start + (b + 1) * block]) for b in range(12)]
+        slope, intercept = statistics.linear_regression(range(12), sums)
+        years.append([s - (intercept + slope * b) for b, s in enumerate(sums)])
     scores = []
-    for a, b in pairs:
+    for a, b in itertools.pairwise(years):
         if statistics.pstdev(a) == 0 or statistics.pstdev(b) == 0:
             return False
         scores.append(statistics.correlation(a, b))
-    return bool(scores) and statistics.fmean(scores) >= YEARLY_CORRELATION
+    return bool(scores) and min(scores) >= YEARLY_CORRELATION
 
 
 def _yearly(series: Sequence[float], days: int) -> list[float]:
@@ -208,16 +217,31 @@ def _yearly(series: Sequence[float], days: int) -> list[float]:
     return [max(i, 0.05) for i in index]
 
 
+def _ahead(series: Sequence[float]) -> list[float | None]:
+    """The mean demand of the ``LEAD`` days after each day (``None`` near the end): what a
+    level is judged against when smoothing constants are picked, since a reorder point needs
+    the demand over a lead time, not tomorrow's."""
+    prefix = [0.0]
+    for y in series:
+        prefix.append(prefix[-1] + y)
+    n = len(series)
+    return [
+        (prefix[t + 1 + LEAD] - prefix[t + 1]) / LEAD if t + LEAD < n else None for t in range(n)
+    ]
+
+
 def _ses(series: Sequence[float]) -> tuple[float, list[float]]:
     """Simple exponential smoothing; returns the final level and the one-step-ahead fits."""
     best: tuple[float, float, list[float]] | None = None
     start = statistics.fmean(series[: 4 * WEEK])
+    ahead = _ahead(series)
     for alpha in SES_ALPHAS:
         level, fitted, sse = start, [], 0.0
-        for y in series:
+        for y, target in zip(series, ahead, strict=True):
             fitted.append(level)
-            sse += (y - level) ** 2
             level += alpha * (y - level)
+            if target is not None:
+                sse += (target - level) ** 2
         if best is None or sse < best[0]:
             best = (sse, level, fitted)
     assert best is not None
@@ -230,15 +254,17 @@ def _tsb(series: Sequence[float]) -> tuple[float, list[float]]:
     sizes = [y for y in series if y > 0]
     size0 = statistics.fmean(sizes[:10])
     prob0 = len(sizes) / len(series)
+    ahead = _ahead(series)
     for alpha in TSB_ALPHAS:
         for beta in TSB_BETAS:
             size, prob, fitted, sse = size0, prob0, [], 0.0
-            for y in series:
+            for y, target in zip(series, ahead, strict=True):
                 fitted.append(size * prob)
-                sse += (y - size * prob) ** 2
                 prob += beta * ((y > 0) - prob)
                 if y > 0:
                     size += alpha * (y - size)
+                if target is not None:
+                    sse += (target - size * prob) ** 2
             if best is None or sse < best[0]:
                 best = (sse, size * prob, fitted)
     assert best is not None

@@ -269,9 +269,12 @@ def reorder_advice(
 
 
 def alert_reorder_points(stockrecord_ids: Iterable[int] | None = None) -> list[ReorderAdvice]:
-    """Send ``reorder_point_reached`` for each stock record at or below its reorder point."""
+    """Keep each stock record's forecast (:func:`store_forecasts`), then send
+    ``reorder_point_reached`` for each one at or below its reorder point."""
     StockRecord = get_model("partner", "StockRecord")
-    reached = [a for a in reorder_advice(stockrecord_ids) if a.reached and a.reorder_point > 0]
+    advice = reorder_advice(stockrecord_ids)
+    store_forecasts(advice)
+    reached = [a for a in advice if a.reached and a.reorder_point > 0]
     records = StockRecord._default_manager.in_bulk([a.stockrecord_id for a in reached])
     for item in reached:
         signals.reorder_point_reached.send(
@@ -281,6 +284,33 @@ def alert_reorder_points(stockrecord_ids: Iterable[int] | None = None) -> list[R
             reorder_point=item.reorder_point,
         )
     return reached
+
+
+def store_forecasts(advice: Sequence[ReorderAdvice]) -> int:
+    """Write each record's demand over the lead time and reorder point (one upsert).
+
+    The cap to inbound supply reads them (``BACKORDERS_INBOUND_ALLOWANCE_FROM_FORECAST``), so a
+    promotion starting within a lead time lets more be backordered before it starts.
+    """
+    DemandForecast = get_model("oscar_backorders", "DemandForecast")
+    now = timezone.now()
+    rows = [
+        DemandForecast(
+            stockrecord_id=a.stockrecord_id,
+            lead_time_demand=math.ceil(a.lead_time_demand),
+            reorder_point=a.reorder_point,
+            method=a.forecast_method,
+            date_computed=now,
+        )
+        for a in advice
+    ]
+    DemandForecast._default_manager.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["stockrecord"],
+        update_fields=["lead_time_demand", "reorder_point", "method", "date_computed"],
+    )
+    return len(rows)
 
 
 def total_inbound(stockrecord_ids: Iterable[int]) -> dict[int, int]:
