@@ -188,3 +188,25 @@ def test_reorder_page_shows_forecast_and_backtest_error_in_constant_queries(clie
         page = client.get(url).content.decode()
     assert page.count("smoothed level with seasons") == 5
     assert len(more) == len(few)
+
+
+def test_merchant_adds_a_promotion_in_the_admin_and_both_product_and_category_are_refused(
+    client, selling
+):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:oscar_backorders_promotion_add")
+    data = {
+        "name": "Spring launch",
+        "kind": "launch",
+        "product": selling.product.pk,
+        "category": CategoryFactory().pk,
+        "start_date": "2026-12-01",
+        "end_date": "2026-12-03",
+        "uplift_percent": "150",
+    }
+    page = client.post(url, data).content.decode()
+    assert "Choose a product or a category, not both." in page
+    assert not Promotion.objects.exists()
+    client.post(url, {**data, "category": ""})
+    promo = Promotion.objects.get()
+    assert (promo.product, promo.uplift_percent) == (selling.product, 150)
