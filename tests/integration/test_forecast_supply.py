@@ -2,6 +2,7 @@
 the cap to inbound supply that rises before a promotion."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -27,11 +28,13 @@ ProductCategory = get_model("catalogue", "ProductCategory")
 TODAY = dt.date(2026, 11, 24)
 
 
-def sold(record, *, days=120, per_day=2):
-    """``per_day`` units ordered on each of the last ``days`` days (one order a day)."""
+def sold(record, *, days=120, per_day=2, varied=False):
+    """``per_day`` units ordered on each of the last ``days`` days (one order a day); with
+    ``varied``, 1 to 3 units in turn."""
     for back in range(days):
         order = OrderFactory()
-        OrderLineFactory(order=order, product=record.product, stockrecord=record, quantity=per_day)
+        quantity = 1 + back % 3 if varied else per_day
+        OrderLineFactory(order=order, product=record.product, stockrecord=record, quantity=quantity)
         placed = dt.datetime.combine(TODAY - dt.timedelta(days=back), dt.time(12), tzinfo=dt.UTC)
         Order.objects.filter(pk=order.pk).update(date_placed=placed)
 
@@ -176,14 +179,15 @@ def test_reorder_page_shows_forecast_and_backtest_error_in_constant_queries(clie
     records = []
     for _ in range(2):
         record = stocked_product(num_in_stock=0).stockrecords.get()
-        sold(record, days=60)
+        sold(record, days=60, varied=True)
         records.append(record)
     with CaptureQueriesContext(connection) as few:
         page = client.get(url).content.decode()
     assert "backtest error (MASE)" in page and "smoothed level with seasons" in page
+    assert re.search(r"<td>\d+\.\d\d <small>\(\d+\.\d\d\)</small></td>", page)
     for _ in range(3):
         record = stocked_product(num_in_stock=0).stockrecords.get()
-        sold(record, days=60)
+        sold(record, days=60, varied=True)
     with CaptureQueriesContext(connection) as more:
         page = client.get(url).content.decode()
     assert page.count("smoothed level with seasons") == 5
