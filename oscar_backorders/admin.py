@@ -15,6 +15,7 @@ from oscar_backorders.deprecation import moved_names
 from oscar_backorders.notifications import admin as notifications_admin  # noqa: F401
 from oscar_backorders.payments import admin as payments_admin  # noqa: F401
 from oscar_backorders.supply import admin as supply_admin  # noqa: F401
+from oscar_backorders.supply import promotions_admin  # noqa: F401
 
 # Names this module used to define: old import paths keep working, with a DeprecationWarning.
 __getattr__ = moved_names(

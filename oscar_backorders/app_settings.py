@@ -22,10 +22,12 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from oscar_backorders.setting_rules import (
+    PREFIX,
     Dates,
     DottedPath,
     Flag,
     Fraction,
+    HolidayRegion,
     Host,
     Minutes,
     OneOf,
@@ -36,8 +38,6 @@ from oscar_backorders.setting_rules import (
     Weekdays,
     WholeNumber,
 )
-
-PREFIX = "BACKORDERS_"
 
 DEFAULTS: dict[str, Any] = {
     # Global policy for stock records with no policy of their own and no partner default:
@@ -52,6 +52,10 @@ DEFAULTS: dict[str, Any] = {
     "WEEKEND_DAYS": (6, 7),
     # Dates (ISO strings or date objects) that are not business days.
     "HOLIDAYS": (),
+    # Public holidays from the ``holidays`` package, merged with HOLIDAYS: an ISO 3166-1 country
+    # code ("NL", "DE") and optionally one of its subdivisions ("BY" for Bavaria); None: none.
+    "HOLIDAY_COUNTRY": None,
+    "HOLIDAY_SUBDIVISION": None,
     # Dotted path of the estimator that dates backordered units (see estimates/base.py).
     # The supply module's engine (inbound purchase orders, then lead time); the backbone's
     # "oscar_backorders.estimates.lead_time.LeadTimeEstimator" stays available.
@@ -124,9 +128,15 @@ DEFAULTS: dict[str, Any] = {
     "DEMAND_WINDOW_DAYS": 90,
     "SERVICE_LEVEL": 0.95,
     "ORDER_COVER_DAYS": 30,
+    # Days of order history the demand forecast learns from (weekly and, from 730, yearly
+    # seasons; promotions); 0 turns the forecast off (the window mean stands for every day).
+    "FORECAST_HISTORY_DAYS": 730,
     # Cap mode: refuse backorders beyond what open purchase orders can fill, plus an allowance.
     "CAP_TO_INBOUND": False,
     "INBOUND_ALLOWANCE": 0,
+    # In that mode, allow at least the demand the forecast expects over the lead time (kept
+    # daily by check_reorder_points), so the allowance rises before a promotion.
+    "INBOUND_ALLOWANCE_FROM_FORECAST": False,
     # --- Notifications (see docs/notifications.md) ---
     # Also tell the customer when an estimate moves earlier (later is always told).
     "NOTIFY_EARLIER_ESTIMATES": False,
@@ -207,6 +217,10 @@ RULES: dict[str, Rule | None] = {
     "HANDLING_DAYS": WholeNumber(check_id=_CORE_NUMBER),
     "WEEKEND_DAYS": Weekdays(check_id=_CALENDAR),
     "HOLIDAYS": Dates(check_id=_CALENDAR),
+    "HOLIDAY_COUNTRY": HolidayRegion(
+        check_id=_CALENDAR, advice="holidays.list_supported_countries() lists the codes."
+    ),
+    "HOLIDAY_SUBDIVISION": HolidayRegion(check_id=_CALENDAR, of_country="HOLIDAY_COUNTRY"),
     "ESTIMATOR": DottedPath(
         check_id=_CORE_PATH,
         attribute="estimate_next",
@@ -274,8 +288,10 @@ RULES: dict[str, Rule | None] = {
         advice="Use e.g. 0.95 for a 95 % chance of not running out during a lead time.",
     ),
     "ORDER_COVER_DAYS": WholeNumber(check_id=_SUPPLY_NUMBER),
+    "FORECAST_HISTORY_DAYS": WholeNumber(check_id=_SUPPLY_NUMBER),
     "CAP_TO_INBOUND": Flag(check_id=_SUPPLY_OTHER),
     "INBOUND_ALLOWANCE": WholeNumber(check_id=_SUPPLY_NUMBER),
+    "INBOUND_ALLOWANCE_FROM_FORECAST": Flag(check_id=_SUPPLY_OTHER),
     "NOTIFY_EARLIER_ESTIMATES": Flag(check_id=_NOTICE_OTHER),
     "ESTIMATE_NOTICE_MIN_DAYS": WholeNumber(check_id=_NOTICE_NUMBER),
     "NOTICE_BATCH_SECONDS": WholeNumber(check_id=_NOTICE_NUMBER),

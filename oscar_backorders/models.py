@@ -84,6 +84,8 @@ if not is_model_registered("oscar_backorders", "ProviderEvent"):
     __all__.append("ProviderEvent")
 # --- supply ---
 from oscar_backorders.supply.abstract_models import (
+    AbstractDemandForecast,
+    AbstractPromotion,
     AbstractPurchaseOrder,
     AbstractPurchaseOrderLine,
     AbstractSupplier,
@@ -117,6 +119,20 @@ if not is_model_registered("oscar_backorders", "PurchaseOrderLine"):
         pass
 
     __all__.append("PurchaseOrderLine")
+
+if not is_model_registered("oscar_backorders", "Promotion"):
+
+    class Promotion(AbstractPromotion):
+        pass
+
+    __all__.append("Promotion")
+
+if not is_model_registered("oscar_backorders", "DemandForecast"):
+
+    class DemandForecast(AbstractDemandForecast):
+        pass
+
+    __all__.append("DemandForecast")
 # --- Notifications ---
 from oscar_backorders.notifications.abstract_models import (
     AbstractBeatLease,

@@ -284,7 +284,11 @@ class PolicyCache:
 
     def _cap_to_inbound(self, stockrecord_ids: list[int]) -> None:
         """Cap mode "only what inbound supply can fill": units still expected on open purchase
-        orders plus ``BACKORDERS_INBOUND_ALLOWANCE``, or the policy's own cap if lower."""
+        orders plus ``BACKORDERS_INBOUND_ALLOWANCE``, or the policy's own cap if lower.
+
+        With ``BACKORDERS_INBOUND_ALLOWANCE_FROM_FORECAST`` the allowance is at least the demand
+        the stored forecast expects over the lead time (one more query), so it rises before a
+        promotion the merchant entered, not after it."""
         if not stockrecord_ids:
             return
         PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
@@ -299,9 +303,17 @@ class PolicyCache:
         ):
             inbound[sr_id] += quantity - received
         allowance = max(int(backorder_settings.INBOUND_ALLOWANCE), 0)
+        expected: dict[int, int] = {}
+        if backorder_settings.INBOUND_ALLOWANCE_FROM_FORECAST:
+            DemandForecast = get_model("oscar_backorders", "DemandForecast")
+            expected = dict(
+                DemandForecast._default_manager.filter(
+                    stockrecord_id__in=stockrecord_ids
+                ).values_list("stockrecord_id", "lead_time_demand")
+            )
         for sr_id, units in inbound.items():
             policy = self._resolved[sr_id]
-            cap = units + allowance
+            cap = units + max(allowance, expected.get(sr_id, 0))
             if policy.cap is None or cap < policy.cap:
                 self._resolved[sr_id] = replace(policy, cap=cap, cap_from_inbound=True)
 

@@ -12,6 +12,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+#: Every setting of the plugin is named ``BACKORDERS_<NAME>`` in the Django settings.
+PREFIX = "BACKORDERS_"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Rule:
@@ -221,4 +224,33 @@ class Voucher(Rule):
         days = value.get("valid_days", 90)
         if not amount > 0 or not isinstance(days, int) or isinstance(days, bool) or days < 1:
             return expected
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HolidayRegion(Rule):
+    """A country code the ``holidays`` package knows, or one of that country's subdivisions
+    (``of_country``: the setting naming the country), or None."""
+
+    of_country: str = ""
+
+    def problem(self, value: Any) -> str | None:
+        from oscar_backorders.estimates.public_holidays import supported_subdivisions
+
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            return 'it must be a code such as "NL", or None'
+        if not self.of_country:
+            if supported_subdivisions(value) is None:
+                return 'it is not a country code the holidays package knows (ISO 3166-1, "NL")'
+            return None
+        from django.conf import settings
+
+        country = getattr(settings, PREFIX + self.of_country, None)
+        if country is None:
+            return f"it needs {PREFIX}{self.of_country} to name the country"
+        subdivisions = supported_subdivisions(country) if isinstance(country, str) else None
+        if subdivisions is not None and value not in subdivisions:
+            return f"it is not a subdivision of {country} (it has: {', '.join(subdivisions)})"
         return None

@@ -27,7 +27,7 @@ The rule, per stock record (``docs/supply.md``, "Promises"):
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -93,7 +93,7 @@ class StockInput:
 @dataclass(frozen=True, slots=True)
 class Calendar:
     weekend: tuple[int, ...] = (6, 7)
-    holidays: frozenset[date] = field(default_factory=frozenset)
+    holidays: Collection[date] = field(default_factory=frozenset)
     handling_days: int = 0
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from oscar_backorders.abstract_models import EstimateSource, PolicyMode
@@ -16,7 +16,7 @@ def lead_time_estimate(
     *,
     today: date,
     weekend: tuple[int, ...],
-    holidays: frozenset[date],
+    holidays: Collection[date],
     handling_days: int,
 ) -> Estimate:
     """Pure rule: today + lead time (+ handling) in business days; a pre-order waits for release.

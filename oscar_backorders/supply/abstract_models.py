@@ -67,6 +67,27 @@ class AbstractSupplierStockRecord(models.Model):
         _("lead time (business days)"), null=True, blank=True
     )
     is_preferred = models.BooleanField(_("preferred"), default=False)
+    # Both set: suggested orders are the economic order quantity (docs/supply.md); else the
+    # order covers BACKORDERS_ORDER_COVER_DAYS of demand.
+    order_cost = models.DecimalField(
+        _("cost per order"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("What placing one purchase order costs, whatever its size."),
+    )
+    holding_cost = models.DecimalField(
+        _("holding cost per unit per year"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_(
+            "What keeping one unit in stock for a year costs (storage, capital, shrinkage). "
+            "With a cost per order, suggested orders use the economic order quantity."
+        ),
+    )
 
     class Meta:
         abstract = True
@@ -76,7 +97,17 @@ class AbstractSupplierStockRecord(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["supplier", "stockrecord"], name="supplier_stockrecord_unique"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(order_cost__isnull=True) | Q(order_cost__gt=0),
+                name="supplier_stockrecord_order_cost_positive",
+                violation_error_message=_("The cost per order must be more than 0."),
+            ),
+            models.CheckConstraint(
+                condition=Q(holding_cost__isnull=True) | Q(holding_cost__gt=0),
+                name="supplier_stockrecord_holding_cost_positive",
+                violation_error_message=_("The holding cost must be more than 0."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -222,3 +253,95 @@ class AbstractPurchaseOrderLine(models.Model):
         if self.status not in INBOUND_STATUSES:
             return 0
         return self.quantity - self.quantity_received
+
+
+class PromotionKind(models.TextChoices):
+    PROMOTION = "promotion", pgettext_lazy("promotion kind", "Promotion")
+    FLASH_SALE = "flash_sale", pgettext_lazy("promotion kind", "Flash sale")
+    LAUNCH = "launch", pgettext_lazy("promotion kind", "Launch")
+
+
+class AbstractPromotion(models.Model):
+    """Days a product (or every product of a category) is expected to sell more.
+
+    The forecast (``supply/forecast.py``) divides the uplift out of past demand and adds it to
+    the days to come, so reorder points rise before the surge, not after it.
+    """
+
+    name = models.CharField(_("name"), max_length=128)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=PromotionKind.choices, default=PromotionKind.PROMOTION
+    )
+    product = models.ForeignKey(
+        "catalogue.Product",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("product"),
+    )
+    category = models.ForeignKey(
+        "catalogue.Category",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
+        help_text=_("Every product in this category or below it."),
+    )
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    uplift_percent = models.PositiveIntegerField(
+        _("expected uplift (%)"),
+        help_text=_("How much more than usual is expected to sell: 150 means 2.5 times as much."),
+    )
+    date_created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        app_label = "oscar_backorders"
+        ordering = ["-start_date", "pk"]
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product__isnull=False, category__isnull=True)
+                | Q(product__isnull=True, category__isnull=False),
+                name="promotion_product_or_category",
+                violation_error_message=_("Choose a product or a category, not both."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="promotion_ends_after_it_starts",
+                violation_error_message=_("The last day cannot be before the first day."),
+            ),
+        ]
+        indexes = [models.Index(fields=["end_date", "start_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.start_date:%Y-%m-%d}–{self.end_date:%Y-%m-%d})"
+
+
+class AbstractDemandForecast(models.Model):
+    """The latest forecast of a stock record, kept by ``check_reorder_points`` (daily) so the
+    cap to inbound supply can read it without forecasting on a product page."""
+
+    stockrecord = models.OneToOneField(
+        "partner.StockRecord",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("stock record"),
+    )
+    lead_time_demand = models.PositiveIntegerField(_("demand expected over the lead time"))
+    reorder_point = models.PositiveIntegerField(_("reorder point"))
+    method = models.CharField(_("method"), max_length=16)
+    date_computed = models.DateTimeField(_("computed"))
+
+    class Meta:
+        abstract = True
+        app_label = "oscar_backorders"
+        verbose_name = _("demand forecast")
+        verbose_name_plural = _("demand forecasts")
+
+    def __str__(self) -> str:
+        return f"{self.stockrecord_id}: {self.lead_time_demand}"

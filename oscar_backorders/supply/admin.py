@@ -55,7 +55,14 @@ class SupplierStockRecordInline(admin.TabularInline):
     model = SupplierStockRecord
     extra = 0
     autocomplete_fields = ("stockrecord",)
-    fields = ("stockrecord", "supplier_sku", "lead_time_days", "is_preferred")
+    fields = (
+        "stockrecord",
+        "supplier_sku",
+        "lead_time_days",
+        "is_preferred",
+        "order_cost",
+        "holding_cost",
+    )
 
 
 @admin.register(Supplier)
@@ -196,9 +203,10 @@ class PurchaseOrderAdmin(AdminPermissionsMixin, admin.ModelAdmin):
 
     @requires("view_purchaseorder")
     def reorder_view(self, request: HttpRequest) -> HttpResponse:
-        advice = reorder_advice()
         show_all = request.GET.get("all") == "1"
-        rows = [a for a in advice if show_all or (a.reached and a.reorder_point > 0)]
+        rows = [a for a in reorder_advice() if show_all or (a.reached and a.reorder_point > 0)]
+        # The backtest costs a few forecasts per record: only for the records shown.
+        rows = reorder_advice([a.stockrecord_id for a in rows], with_backtest=True) if rows else []
         records = StockRecord._default_manager.select_related("product", "partner").in_bulk(
             [a.stockrecord_id for a in rows]
         )

@@ -59,6 +59,7 @@ DelayConsent = get_model(APP, "DelayConsent")
 Notice = get_model(APP, "Notice")
 NoticeEvent = get_model(APP, "NoticeEvent")
 NotificationPreference = get_model(APP, "NotificationPreference")
+Promotion = get_model(APP, "Promotion")
 PaymentRelease = get_model(APP, "PaymentRelease")
 
 
@@ -261,6 +262,17 @@ ACTION_WORLDS: dict[str, Callable[[World], Target]] = {
     "paymentcapture.abandon": lambda w: Target([w.held_capture()]),
     "paymentcapture.retry_now": lambda w: Target([w.held_capture()]),
     "paymentrelease.retry_now": lambda w: Target([w.failed_release()]),
+    "promotion.delete_selected": lambda w: Target(
+        [
+            Promotion.objects.create(
+                name="Flash sale",
+                product=w.main.product,
+                start_date=EXPECTED,
+                end_date=EXPECTED,
+                uplift_percent=100,
+            ).pk
+        ]
+    ),
     "purchaseorder.delete_selected": lambda w: Target([PurchaseOrderFactory().pk]),
     "purchaseorderline.delete_selected": lambda w: Target(
         [inbound(w.main.stockrecord, 2, EXPECTED).pk]

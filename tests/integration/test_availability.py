@@ -168,3 +168,21 @@ def test_one_query_loads_policies_for_a_whole_basket(strategy, today, num_lines,
     # One query for the policies; none per line (Oscar re-selects each line's stock record).
     assert ours <= plain + 1
     assert all(m == "In stock" for m in messages)  # each line of 1 ships from the shelf
+
+
+def test_ship_date_a_customer_sees_skips_easter_when_the_shop_is_in_the_netherlands(settings):
+    import time_machine
+    from oscar.core.loading import get_class
+
+    from tests.factories import stocked_product
+
+    def dispatch_date():
+        strategy = get_class("partner.strategy", "Selector")().strategy()
+        return strategy.fetch_for_product(product).availability.dispatch_date
+
+    # Thursday before Easter 2026: Good Friday 3 April, Easter Monday 6 April.
+    with time_machine.travel(dt.datetime(2026, 4, 2, 10, 0, tzinfo=dt.UTC), tick=False):
+        product = stocked_product(num_in_stock=0, lead_time_days=1)
+        assert dispatch_date() == dt.date(2026, 4, 3)
+        settings.BACKORDERS_HOLIDAY_COUNTRY = "NL"
+        assert dispatch_date() == dt.date(2026, 4, 7)

@@ -1,6 +1,12 @@
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 
-from oscar_backorders.supply.reorder import advise
+from oscar_backorders.supply.forecast import Promotion, forecast
+from oscar_backorders.supply.reorder import advise, economic_order_quantity
+
+TODAY = dt.date(2026, 11, 29)
 
 
 def advice(**overrides):
@@ -63,3 +69,80 @@ def test_fallback_lead_time_is_used_without_delivery_history():
 def test_service_level_outside_range_is_refused(level):
     with pytest.raises(ValueError, match="service level"):
         advice(service_level=level)
+
+
+def test_economic_order_quantity_is_harris_square_root():
+    # 1,000 units a year, 50 per order, 2.50 per unit-year: sqrt(2 * 1000 * 50 / 2.5) = 200.
+    assert (
+        economic_order_quantity(
+            annual_demand=1000, order_cost=Decimal("50"), holding_cost=Decimal("2.50")
+        )
+        == 200
+    )
+    assert economic_order_quantity(annual_demand=10, order_cost=1, holding_cost=3) == 3  # 2.58
+
+
+@pytest.mark.parametrize(
+    ("values", "says"),
+    [
+        ({"order_cost": 0, "holding_cost": 1}, "cost per order must be more than 0"),
+        ({"order_cost": 5, "holding_cost": Decimal("-1")}, "holding cost must be more than 0"),
+        ({"order_cost": 5, "holding_cost": 1, "annual_demand": -1}, "must not be negative"),
+    ],
+)
+def test_economic_order_quantity_refuses_costs_that_are_not_positive(values, says):
+    with pytest.raises(ValueError, match=says):
+        economic_order_quantity(**{"annual_demand": 100, **values})
+
+
+def test_order_and_holding_costs_make_the_suggested_order_the_economic_quantity():
+    # 2 a day: 730 a year; sqrt(2 * 730 * 20 / 1) = 170.9 -> 171 on top of the reorder point.
+    a = advice(order_cost=Decimal("20"), holding_cost=Decimal("1"))
+    assert a.order_rule == "economic order quantity" and a.economic_order_quantity == 171
+    assert a.suggested_quantity == 20 + 171
+
+
+def test_without_both_costs_the_order_covers_the_cover_days():
+    a = advice(order_cost=Decimal("20"))
+    assert a.order_rule == "cover days" and a.economic_order_quantity is None
+    assert a.suggested_quantity == 20 + 60
+
+
+def test_bad_order_cost_is_refused_by_the_advice_too():
+    with pytest.raises(ValueError, match="cost per order"):
+        advice(order_cost=Decimal("0"), holding_cost=Decimal("1"))
+
+
+def _forecast(promotions=()):
+    return forecast([2] * 120, last_day=TODAY, horizon=365, promotions=promotions)
+
+
+def test_forecast_replaces_the_window_mean_for_the_lead_time_demand():
+    a = advice(demand_forecast=_forecast(), lead_times=[10.0])
+    assert a.forecast_method == "ses" and a.lead_time_demand == pytest.approx(20)
+    assert a.reorder_point == 20 and a.suggested_quantity == 20 + 60
+
+
+def test_promotion_within_the_lead_time_raises_the_reorder_point_before_it_starts():
+    starts = TODAY + dt.timedelta(days=6)
+    promo = Promotion(starts, starts + dt.timedelta(days=2), uplift=2.0)  # 3 days at 3x
+    plain = advice(demand_forecast=_forecast(), lead_times=[10.0])
+    promoted = advice(demand_forecast=_forecast([promo]), lead_times=[10.0])
+    assert promoted.reorder_point == plain.reorder_point + 12
+    # A promotion beyond the lead time leaves the point alone but grows the order.
+    later = TODAY + dt.timedelta(days=20)
+    beyond = advice(
+        demand_forecast=_forecast([Promotion(later, later, uplift=2.0)]), lead_times=[10.0]
+    )
+    assert beyond.reorder_point == plain.reorder_point
+    assert beyond.suggested_quantity == plain.suggested_quantity + 4
+
+
+def test_economic_order_quantity_reads_the_yearly_demand_from_the_forecast():
+    a = advice(
+        demand_forecast=_forecast(),
+        order_cost=Decimal("20"),
+        holding_cost=Decimal("1"),
+        lead_times=[10.0],
+    )
+    assert a.economic_order_quantity == 171
