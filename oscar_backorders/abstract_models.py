@@ -10,14 +10,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-
-class PolicyMode(models.TextChoices):
-    INHERIT = "inherit", _("Inherit (partner, then shop default)")
-    OFF = "off", _("Off: sell only what is in stock")
-    BACKORDER = "backorder", _("Backorder: keep selling beyond stock")
-    PREORDER = "preorder", _("Pre-order: sell before the release date")
+from oscar_backorders.choices import (
+    BackorderEventKind,
+    BackorderStatus,
+    EstimateSource,
+    PolicyMode,
+)
 
 
 class AbstractBackorderPolicy(models.Model):
@@ -153,20 +152,6 @@ class AbstractCustomerLock(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-
-class BackorderStatus(models.TextChoices):
-    WAITING = "waiting", pgettext_lazy("backorder status", "Waiting for stock")
-    ALLOCATED = "allocated", pgettext_lazy("backorder status", "Ready to ship")
-    SHIPPED = "shipped", pgettext_lazy("backorder status", "Shipped")
-    CANCELLED = "cancelled", pgettext_lazy("backorder status", "Cancelled")
-
-
-class EstimateSource(models.TextChoices):
-    LEAD_TIME = "lead_time", _("lead time")
-    RELEASE_DATE = "release_date", _("release date")
-    INBOUND = "inbound", _("inbound purchase order")
-    MERCHANT = "merchant", _("set by the merchant")
 
 
 class AbstractBackorderLine(models.Model):
@@ -323,16 +308,6 @@ class AbstractBackorderLine(models.Model):
         if self.quantity_shipped > 0:
             return BackorderStatus.SHIPPED
         return BackorderStatus.CANCELLED
-
-
-class BackorderEventKind(models.TextChoices):
-    PLACED = "placed", _("Backordered at checkout")
-    ESTIMATE_CHANGED = "estimate_changed", _("Estimate changed")
-    ALLOCATED = "allocated", _("Stock allocated")
-    SHIPPED = "shipped", _("Shipped")
-    CANCELLED = "cancelled", _("Cancelled")
-    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
-    NOTE = "note", _("Note")
 
 
 class AbstractBackorderEvent(models.Model):
