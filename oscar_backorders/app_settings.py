@@ -80,6 +80,10 @@ DEFAULTS: dict[str, Any] = {
     # Stripe: secret key, and an API base URL (only to point tests at localstripe).
     "STRIPE_SECRET_KEY": "",
     "STRIPE_API_BASE": None,
+    # Stripe.js on the checkout and confirm-payment pages: the publishable key ("pk_…"; empty:
+    # no card form is shown), and where Stripe.js is loaded from (tests: localstripe's copy).
+    "STRIPE_PUBLISHABLE_KEY": "",
+    "STRIPE_JS_URL": "https://js.stripe.com/v3/",
     # --- Supply: inbound purchase orders, available-to-promise, restock allocation ---
     # Dotted path of the class that orders waiting lines for restock allocation and dating
     # (see oscar_backorders/priorities.py). The default is FIFO unless a merchant set a priority.
@@ -237,12 +241,16 @@ class Flag(Rule):
 class Text(Rule):
     empty_allowed: bool = True
     none_allowed: bool = False
+    #: A non-empty value must start with one of these (``("pk_",)``, ``("https://",)``).
+    starts_with: tuple[str, ...] = ()
 
     def problem(self, value: Any) -> str | None:
         if value is None and self.none_allowed:
             return None
         if isinstance(value, str) and (value or self.empty_allowed):
-            return None
+            if not value or not self.starts_with or value.startswith(self.starts_with):
+                return None
+            return "it must start with " + " or ".join(repr(p) for p in self.starts_with)
         kind = "a string" if self.empty_allowed else "a non-empty string"
         return f"it must be {kind}" + (", or None" if self.none_allowed else "")
 
@@ -418,6 +426,10 @@ RULES: dict[str, Rule | None] = {
     "PAYMENT_IDEMPOTENCY_PREFIX": Text(check_id=_PAYMENT_TEXT, empty_allowed=False),
     "STRIPE_SECRET_KEY": Text(check_id=_PAYMENT_TEXT),
     "STRIPE_API_BASE": Text(check_id=_PAYMENT_TEXT, empty_allowed=False, none_allowed=True),
+    "STRIPE_PUBLISHABLE_KEY": Text(check_id=_PAYMENT_TEXT, starts_with=("pk_",)),
+    "STRIPE_JS_URL": Text(
+        check_id=_PAYMENT_TEXT, empty_allowed=False, starts_with=("https://", "http://")
+    ),
     "PRIORITY_ORDER": DottedPath(
         check_id=_PRIORITY_PATH,
         attribute="sort_key",
