@@ -120,8 +120,8 @@ class ConfirmPaymentView(FormView):
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         except ActionRequired as exc:
+            # The page shows the issuer's step (stripe_card.html) and posts the payment back.
             next_action.remember(session, self.order.number, exc)
-            form.add_error(None, _("Your card issuer asks you to confirm this payment."))
             return self.form_invalid(form)
         except AuthorisationMismatch:
             next_action.forget(session)
