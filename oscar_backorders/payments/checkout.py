@@ -122,12 +122,15 @@ class AuthoriseAtCheckoutMixin:
                     currency=total.currency,
                 )
             else:
+                token = self.get_payment_token(**kwargs)
+                # One key per card: a double post replays, another card after a decline or a
+                # failed 3-D Secure step is a new request (providers keep a decline per key).
                 answer = gateway.authorise(
                     amount=total.incl_tax,
                     currency=total.currency,
                     order_number=order_number,
-                    payment_token=self.get_payment_token(**kwargs),
-                    idempotency_key=idempotency_key(order_number, "authorise"),
+                    payment_token=token,
+                    idempotency_key=idempotency_key(order_number, "authorise", token),
                 )
         except ActionRequired as exc:
             if session is None:

@@ -380,7 +380,9 @@ def confirm_payment(order_id: int, *, payment_token: str, confirmed: Any = None)
                 currency=authorisation.currency,
                 order_number=order.number,
                 payment_token=payment_token,
-                idempotency_key=idempotency_key(order.number, "confirm", authorisation.pk),
+                idempotency_key=idempotency_key(
+                    order.number, "confirm", authorisation.pk, payment_token
+                ),
             )
         )
         fresh = _replace(authorisation, answer, gateway_name=gateway.name)

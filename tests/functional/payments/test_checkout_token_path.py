@@ -34,3 +34,16 @@ def test_posted_payment_id_is_refused_and_nothing_recorded_when_the_gateway_take
     )
     assert placed.status_code == 302
     assert PaymentAuthorisation.objects.get().amount == Order.objects.get().total_incl_tax
+
+
+def test_another_card_after_a_decline_is_a_new_request_when_the_first_was_declined(client, gateway):
+    add_to_basket(client, stocked_product(num_in_stock=3, price=Decimal("8.00")), 1)
+    to_preview(client, guest_email="ada@example.com")
+    place = {"action": "place_order"}
+    declined = client.post(reverse("checkout:preview"), {**place, "payment_token": "decline"})
+    assert "Your payment was declined" in declined.content.decode()
+    client.post(reverse("checkout:preview"), {**place, "payment_token": "ok"})
+    first, second = (call.idempotency_key for call in gateway.calls if call.method == "authorise")
+    # Providers keep a declined answer under its key: the second card must not replay it.
+    assert first != second
+    assert PaymentAuthorisation.objects.get().amount == Order.objects.get().total_incl_tax
