@@ -1,4 +1,4 @@
-"""The confirm-payment page's card form and 3-D Secure step in Chromium, against localstripe.
+"""The card form and 3-D Secure step in Chromium (checkout and confirm-payment), on localstripe.
 
 Stripe.js is localstripe's stand-in (``BACKORDERS_STRIPE_JS_URL`` points at it): its Card
 Element is a row of plain inputs and its 3-D Secure step is a "Complete authentication" dialog.
@@ -69,11 +69,8 @@ def waiting_order(stripe_gateway, localstripe_url, settings, strategy, run_on_co
     return order, authorisation
 
 
-def test_customer_confirms_payment_with_the_card_form_and_3ds_in_a_browser(
-    live_server, browser_page, waiting_order, stripe_gateway, localstripe_url
-):
-    order, waiting = waiting_order
-    page = browser_page
+def serve_localstripe_js(page, localstripe_url, stripe_gateway):
+    """localstripe's Stripe.js, with the ``createPaymentMethod`` it lacks."""
 
     def supply_stripe_js(route):
         original = route.fetch()
@@ -90,19 +87,31 @@ def test_customer_confirms_payment_with_the_card_form_and_3ds_in_a_browser(
 
     page.route(f"{localstripe_url}/js.stripe.com/v3/", supply_stripe_js)
     page.route(f"{localstripe_url}/_test/payment_methods", create_payment_method)
-    journey = Journey(page, "stripe-confirm-payment")
 
-    page.goto(live_server.url + confirmation_url(waiting))
-    journey.step("card-form", expects=["Confirm payment for order", "Card"])
+
+def type_card(page, number="4000002760003184"):  # a card whose issuer asks for 3-D Secure
     inputs = page.locator("#backorders-card-element input")
     for placeholder, value in [
-        ("number", "4000002760003184"),  # a card whose issuer asks for 3-D Secure
+        ("number", number),
         ("exp_month", "12"),
         ("exp_year", "30"),
         ("cvc", "123"),
         ("postal_code", "10001"),
     ]:
         inputs.and_(page.locator(f"[placeholder={placeholder}]")).fill(value)
+
+
+def test_customer_confirms_payment_with_the_card_form_and_3ds_in_a_browser(
+    live_server, browser_page, waiting_order, stripe_gateway, localstripe_url
+):
+    order, waiting = waiting_order
+    page = browser_page
+    serve_localstripe_js(page, localstripe_url, stripe_gateway)
+    journey = Journey(page, "stripe-confirm-payment")
+
+    page.goto(live_server.url + confirmation_url(waiting))
+    journey.step("card-form", expects=["Confirm payment for order", "Card"])
+    type_card(page)
     page.locator("#confirm_payment_form button[type=submit]").click()
 
     page.get_by_role("button", name="Complete authentication").wait_for()
@@ -116,3 +125,55 @@ def test_customer_confirms_payment_with_the_card_form_and_3ds_in_a_browser(
     assert (old.status, fresh.status) == ("replaced", "active")
     intent = stripe_gateway.client.v1.payment_intents.retrieve(fresh.reference)
     assert intent.status == "requires_capture"
+
+
+def test_guest_places_an_order_with_the_card_form_and_3ds_in_a_browser(
+    live_server, browser_page, stripe_gateway, localstripe_url, settings
+):
+    from oscar.test.factories import CountryFactory
+
+    settings.BACKORDERS_STRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
+    settings.BACKORDERS_STRIPE_JS_URL = f"{localstripe_url}/js.stripe.com/v3/"
+    CountryFactory(iso_3166_1_a2="GB", printable_name="United Kingdom", is_shipping_country=True)
+    product = stocked_product(num_in_stock=4, price=Decimal("15.00"))
+    page = browser_page
+    serve_localstripe_js(page, localstripe_url, stripe_gateway)
+    journey = Journey(page, "stripe-checkout")
+
+    page.goto(live_server.url + product.get_absolute_url())
+    page.locator("#add_to_basket_form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    page.goto(live_server.url + "/checkout/")
+    page.fill("#id_username", "ada@example.com")
+    page.check("input[name=options][value=anonymous]")
+    page.locator("form button[type=submit]", has_text="Continue").click()
+    page.wait_for_load_state("load")
+    for field, value in [
+        ("first_name", "Ada"),
+        ("last_name", "Lovelace"),
+        ("line1", "1 Analytical Row"),
+        ("line4", "London"),
+        ("postcode", "N1 9GU"),
+    ]:
+        page.fill(f"#new_shipping_address [name={field}]", value)
+    country = page.locator("#new_shipping_address select[name=country]")
+    if country.count():  # Oscar hides the choice when the shop ships to one country
+        country.select_option("GB")
+    page.locator("#new_shipping_address button[type=submit]").click()
+    page.wait_for_load_state("load")
+    page.get_by_text("Continue").click()  # Oscar's payment-details page: on to the preview
+    page.wait_for_url("**/checkout/preview/")
+    journey.step("preview-card-form", expects=["Card"])
+    type_card(page)
+    page.locator("#place-order").click()
+
+    page.get_by_role("button", name="Complete authentication").wait_for()
+    journey.step("issuer-step", expects=["Your card issuer asks you to confirm this payment"])
+    assert not PaymentAuthorisation.objects.exists()  # nothing recorded before the step
+    page.get_by_role("button", name="Complete authentication").click()
+
+    page.wait_for_url("**/checkout/thank-you/")
+    journey.step("thank-you", expects=["authorised on your card"])
+    authorisation = PaymentAuthorisation.objects.get()
+    intent = stripe_gateway.client.v1.payment_intents.retrieve(authorisation.reference)
+    assert (intent.status, intent.amount) == ("requires_capture", 1500)
