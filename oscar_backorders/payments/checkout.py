@@ -100,7 +100,10 @@ class AuthoriseAtCheckoutMixin:
                 "backorders_payment_words", before_checkout(checkout_plan(basket, order_total))
             )
             card_form = next_action.card_form_context(
-                get_gateway(), self._bo_session(), self._bo_order_number(basket)
+                get_gateway(),
+                self._bo_session(),
+                self._bo_order_number(basket),
+                with_action=self.request.method == "POST",  # type: ignore[attr-defined]
             )
             if card_form:
                 context.setdefault("backorders_card_form", card_form)

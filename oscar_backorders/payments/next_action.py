@@ -72,12 +72,18 @@ def confirmed(
     )
 
 
-def card_form_context(gateway: Any, session: Any, order_number: str | None) -> dict[str, Any]:
-    """What ``stripe_card.html`` needs; empty when the gateway has no browser form."""
+def card_form_context(
+    gateway: Any, session: Any, order_number: str | None, *, with_action: bool = True
+) -> dict[str, Any]:
+    """What ``stripe_card.html`` needs; empty when the gateway has no browser form.
+
+    ``with_action``: run the pending 3-D Secure step (the answer to the post that asked for it);
+    a later visit of the page shows the card form again instead.
+    """
     key = backorder_settings.STRIPE_PUBLISHABLE_KEY
     if not (key and getattr(gateway.capabilities, "client_confirmation", False)):
         return {}
-    action = pending(session, order_number) if order_number else None
+    action = pending(session, order_number) if order_number and with_action else None
     return {
         "publishable_key": key,
         "js_url": backorder_settings.STRIPE_JS_URL,

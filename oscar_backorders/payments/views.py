@@ -79,7 +79,12 @@ class ConfirmPaymentView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def card_form(self) -> dict[str, Any]:
-        return next_action.card_form_context(get_gateway(), self.request.session, self.order.number)
+        return next_action.card_form_context(
+            get_gateway(),
+            self.request.session,
+            self.order.number,
+            with_action=self.request.method == "POST",
+        )
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {**super().get_form_kwargs(), "card_form": bool(self.card_form())}

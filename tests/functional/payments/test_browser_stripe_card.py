@@ -113,6 +113,13 @@ def test_customer_confirms_payment_with_the_card_form_and_3ds_in_a_browser(
     journey.step("card-form", expects=["Confirm payment for order", "Card"])
     type_card(page)
     page.locator("#confirm_payment_form button[type=submit]").click()
+    page.get_by_role("button", name="Fail authentication").click()  # the customer gives up
+    page.get_by_text("Your payment was declined").wait_for()
+    journey.step("issuer-step-failed", expects=["The card issuer did not confirm the payment."])
+    assert PaymentAuthorisation.objects.filter(order=order).count() == 1  # nothing recorded
+
+    type_card(page)  # and tries again
+    page.locator("#confirm_payment_form button[type=submit]").click()
 
     page.get_by_role("button", name="Complete authentication").wait_for()
     journey.step("issuer-step", expects=["Your card issuer asks you to confirm this payment."])

@@ -168,3 +168,11 @@ def test_confirm_payment_page_runs_3ds_and_records_the_reread_payment(
     assert "your payment is confirmed" in response.content.decode()
     old, fresh = PaymentAuthorisation.objects.filter(order=order).order_by("pk")
     assert (old.status, fresh.status, fresh.reference) == ("replaced", "active", reference)
+
+
+def test_returning_to_the_preview_shows_the_card_form_when_3ds_was_left_unfinished(
+    client, asked_for_3ds
+):
+    page = client.get(reverse("checkout:preview"))
+    html = page.content.decode()
+    assert 'data-client-secret=""' in html and "backorders-card-element" in html
