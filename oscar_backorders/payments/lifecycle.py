@@ -20,8 +20,9 @@ carries the order twice. Every step is a ledger entry (:mod:`.ledger`) and an or
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.db import transaction
@@ -45,6 +46,9 @@ from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import GatewayError
 from oscar_backorders.payments.states import move
+
+if TYPE_CHECKING:
+    from oscar_backorders.payments.gateways.base import Authorisation
 
 ZERO = Decimal("0.00")
 S = AuthorisationStatus
@@ -341,7 +345,12 @@ def refresh_expiring_authorisations(*, now: datetime.datetime | None = None) -> 
 CONFIRM_SALT = "oscar_backorders.payments.confirm"
 
 
-def confirm_payment(order_id: int, *, payment_token: str, confirmed: Any = None) -> Any:
+def confirm_payment(
+    order_id: int,
+    *,
+    payment_token: str,
+    confirmed: Callable[[str, Decimal, str], Authorisation] | None = None,
+) -> Any:
     """The customer authorises again what the order still owes, after a renewal failed.
 
     ``confirmed(order_number, amount, currency)``, when given, returns the authorisation the
