@@ -45,3 +45,19 @@ def test_unimportable_gateway_is_an_error_naming_the_setting(settings):
     assert message.id == "oscar_backorders.E101"
     assert message.level == checks.ERROR
     assert "BACKORDERS_PAYMENT_GATEWAY" in message.msg
+
+
+STRIPE = "oscar_backorders.payments.gateways.stripe.StripeGateway"
+
+
+def test_stripe_without_a_publishable_key_warns_that_no_card_form_is_shown(settings):
+    pytest.importorskip("stripe")
+    settings.BACKORDERS_PAYMENT_GATEWAY = STRIPE
+    settings.BACKORDERS_STRIPE_SECRET_KEY = "sk_test_checks"
+    settings.BACKORDERS_STRIPE_PUBLISHABLE_KEY = ""
+    [message] = check_payments()
+    assert (message.id, message.level) == ("oscar_backorders.W103", checks.WARNING)
+    assert "BACKORDERS_STRIPE_PUBLISHABLE_KEY" in message.msg
+    settings.BACKORDERS_STRIPE_PUBLISHABLE_KEY = "pk_test_checks"
+    reset_gateway_cache()
+    assert check_payments() == []
