@@ -107,7 +107,7 @@ def authorise(gateway):
     )
 
 
-def test_authorisation_asks_for_multicapture_and_extended_authorisation_if_available():
+def test_authorisation_asks_for_multicapture_and_extended_authorisation_when_placed():
     gateway, recorder = gateway_answering(intent(latest_charge=charge()))
     authorise(gateway)
     (_kind, params), *_ = recorder.requests
@@ -150,7 +150,7 @@ def test_capture_is_final_and_the_rest_released_when_stripe_did_not_grant_multic
     assert answer.remainder_released is True
 
 
-def test_final_capture_releases_the_rest_even_with_multicapture():
+def test_capture_releases_the_rest_when_final_even_with_multicapture():
     gateway, recorder = gateway_answering(intent(latest_charge=charge(multicapture="available")))
     answer = gateway.capture(
         "pi_1", amount=Decimal("20.00"), currency="GBP", idempotency_key="k:last", final=True
@@ -159,7 +159,7 @@ def test_final_capture_releases_the_rest_even_with_multicapture():
     assert answer.remainder_released is True
 
 
-def test_three_d_secure_at_authorisation_hands_the_client_secret_to_the_page():
+def test_authorisation_hands_the_client_secret_to_the_page_when_3ds_is_required():
     gateway, _recorder = gateway_answering(
         intent("requires_action", next_action={"type": "use_stripe_sdk"})
     )
@@ -174,7 +174,7 @@ def confirmed(gateway, reference="pi_1", *, amount="54.50", order_number="100001
     )
 
 
-def test_confirmed_payment_is_accepted_only_after_reading_it_requires_capture():
+def test_posted_payment_is_accepted_when_stripe_reads_it_requires_capture():
     gateway, recorder = gateway_answering(intent(latest_charge=charge()))
     authorisation = confirmed(gateway)
     assert recorder.requests[0] == ("retrieve", {"id": "pi_1", "expand": ["latest_charge"]})
@@ -189,19 +189,21 @@ def test_confirmed_payment_is_accepted_only_after_reading_it_requires_capture():
         ("ch_1", "54.50", "100001"),  # not a PaymentIntent
     ],
 )
-def test_posted_payment_of_another_order_or_amount_is_refused(reference, amount, order_number):
+def test_posted_payment_is_refused_when_it_is_another_orders_or_amounts(
+    reference, amount, order_number
+):
     gateway, _recorder = gateway_answering(intent(latest_charge=charge()))
     with pytest.raises(AuthorisationMismatch, match="not"):
         confirmed(gateway, reference, amount=amount, order_number=order_number)
 
 
-def test_posted_payment_still_waiting_for_the_customer_is_not_recorded():
+def test_posted_payment_is_not_recorded_when_still_waiting_for_the_customer():
     gateway, _recorder = gateway_answering(intent("requires_action"))
     with pytest.raises(ActionRequired):
         confirmed(gateway)
 
 
-def test_posted_payment_whose_authentication_failed_is_a_decline():
+def test_posted_payment_is_a_decline_when_authentication_failed():
     gateway, _recorder = gateway_answering(intent("requires_payment_method"))
     with pytest.raises(PaymentDeclined, match="did not confirm"):
         confirmed(gateway)

@@ -101,7 +101,7 @@ def type_card(page, number="4000002760003184"):  # a card whose issuer asks for 
         inputs.and_(page.locator(f"[placeholder={placeholder}]")).fill(value)
 
 
-def test_customer_confirms_payment_with_the_card_form_and_3ds_in_a_browser(
+def test_customer_confirms_payment_in_a_browser_when_the_issuer_asks_for_3ds(
     live_server, browser_page, waiting_order, stripe_gateway, localstripe_url
 ):
     order, waiting = waiting_order
@@ -134,7 +134,7 @@ def test_customer_confirms_payment_with_the_card_form_and_3ds_in_a_browser(
     assert intent.status == "requires_capture"
 
 
-def test_guest_places_an_order_with_the_card_form_and_3ds_in_a_browser(
+def test_guest_places_an_order_in_a_browser_when_the_issuer_asks_for_3ds(
     live_server, browser_page, stripe_gateway, localstripe_url, settings
 ):
     from oscar.test.factories import CountryFactory

@@ -107,7 +107,9 @@ def test_posted_payment_is_not_recorded_while_3ds_is_unfinished_when_the_browser
     assert not Order.objects.exists() and not PaymentAuthorisation.objects.exists()
 
 
-def test_failed_3ds_is_a_decline_and_records_nothing(client, asked_for_3ds, localstripe_url):
+def test_nothing_is_recorded_and_the_customer_told_when_3ds_failed(
+    client, asked_for_3ds, localstripe_url
+):
     reference, secret = client_secret_in(asked_for_3ds)
     issuer_step(localstripe_url, reference, secret, success=False)
     page = place(client, payment_intent=reference)
@@ -133,7 +135,7 @@ def test_forged_payment_id_is_refused_with_a_clear_message_when_it_is_another_pa
     assert not Order.objects.exists() and not PaymentAuthorisation.objects.exists()
 
 
-def test_confirm_payment_page_runs_3ds_and_records_the_reread_payment(
+def test_confirm_payment_page_records_the_reread_payment_when_3ds_completed(
     client, stripe_page, localstripe_url, strategy, today, run_on_commit
 ):
     from oscar_backorders.payments.checkout import authorise_order
