@@ -104,6 +104,10 @@ DEFAULTS: dict[str, Any] = {
     # how old (seconds) a signed delivery may be before it is refused as a replay.
     "STRIPE_WEBHOOK_SECRET": "",
     "STRIPE_WEBHOOK_TOLERANCE_SECONDS": 300,
+    # Stripe.js on the checkout and confirm-payment pages: the publishable key ("pk_…"; empty:
+    # no card form is shown), and where Stripe.js is loaded from (tests: localstripe's copy).
+    "STRIPE_PUBLISHABLE_KEY": "",
+    "STRIPE_JS_URL": "https://js.stripe.com/v3/",
     # --- Supply: inbound purchase orders, available-to-promise, restock allocation ---
     # Dotted path of the class that orders waiting lines for restock allocation and dating
     # (see oscar_backorders/priorities.py). The default is FIFO unless a merchant set a priority.
@@ -257,6 +261,10 @@ RULES: dict[str, Rule | None] = {
     "STRIPE_API_BASE": Text(check_id=_PAYMENT_TEXT, empty_allowed=False, none_allowed=True),
     "STRIPE_WEBHOOK_SECRET": Text(check_id=_PAYMENT_TEXT),
     "STRIPE_WEBHOOK_TOLERANCE_SECONDS": WholeNumber(check_id=_PAYMENT_NUMBER, minimum=1),
+    "STRIPE_PUBLISHABLE_KEY": Text(check_id=_PAYMENT_TEXT, starts_with=("pk_",)),
+    "STRIPE_JS_URL": Text(
+        check_id=_PAYMENT_TEXT, empty_allowed=False, starts_with=("https://", "http://")
+    ),
     "PRIORITY_ORDER": DottedPath(
         check_id=_PRIORITY_PATH,
         attribute="sort_key",

@@ -86,12 +86,16 @@ class Flag(Rule):
 class Text(Rule):
     empty_allowed: bool = True
     none_allowed: bool = False
+    #: A non-empty value must start with one of these (``("pk_",)``, ``("https://",)``).
+    starts_with: tuple[str, ...] = ()
 
     def problem(self, value: Any) -> str | None:
         if value is None and self.none_allowed:
             return None
         if isinstance(value, str) and (value or self.empty_allowed):
-            return None
+            if not value or not self.starts_with or value.startswith(self.starts_with):
+                return None
+            return "it must start with " + " or ".join(repr(p) for p in self.starts_with)
         kind = "a string" if self.empty_allowed else "a non-empty string"
         return f"it must be {kind}" + (", or None" if self.none_allowed else "")
 

@@ -7,8 +7,11 @@ that forked the checkout app::
         pass
 
 The payment token comes from the POSTed ``payment_token`` field (the sandbox's test payment
-form; a real provider's client-side form puts its token there); override
-:meth:`get_payment_token` to take it from elsewhere.
+form; Stripe.js' card form, ``oscar_backorders/payments/stripe_card.html``, puts a PaymentMethod
+id there); override :meth:`get_payment_token` to take it from elsewhere. When the card issuer
+asks for 3-D Secure, the preview is shown again with the issuer's step; the page then posts the
+provider's payment back as ``payment_intent``, and it is recorded only once the gateway re-read
+it as authorised (:mod:`.next_action`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from oscar.apps.payment.exceptions import PaymentError, UnableToTakePayment
 from oscar.core.loading import get_model
 
 from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.payments import next_action
 from oscar_backorders.payments.authorise import (
     AUTHORISED_EVENT,
     build_source,
@@ -32,6 +36,8 @@ from oscar_backorders.payments.authorise import (
 from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import (
+    ActionRequired,
+    AuthorisationMismatch,
     GatewayError,
     GatewayTimeout,
     PaymentDeclined,
@@ -61,6 +67,28 @@ class AuthoriseAtCheckoutMixin:
         token = request.POST.get("payment_token", "") if request is not None else ""
         return token or "ok"
 
+    def get_confirmed_payment(self, **kwargs: Any) -> str:
+        """The provider's payment the page posts back after the customer's 3-D Secure step."""
+        request = getattr(self, "request", None)
+        return request.POST.get("payment_intent", "") if request is not None else ""
+
+    def _bo_session(self) -> Any:
+        request = getattr(self, "request", None)
+        return getattr(request, "session", None)
+
+    def _bo_order_number(self, basket: Any) -> str | None:
+        if basket is None or getattr(basket, "pk", None) is None:
+            return None
+        return str(self.generate_order_number(basket))  # type: ignore[attr-defined]
+
+    def render_payment_details(self, request: Any, **kwargs: Any) -> Any:
+        # The card issuer asked for 3-D Secure: show the preview again, where the card form
+        # runs the issuer's step and places the order once more.
+        number = self._bo_order_number(getattr(request, "basket", None))
+        if number and next_action.pending(self._bo_session(), number):
+            return self.render_preview(request, **kwargs)  # type: ignore[attr-defined]
+        return super().render_payment_details(request, **kwargs)  # type: ignore[misc]
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)  # type: ignore[misc]
         context.setdefault("backorders_payment_tokens", SANDBOX_TOKENS)
@@ -71,19 +99,66 @@ class AuthoriseAtCheckoutMixin:
             context.setdefault(
                 "backorders_payment_words", before_checkout(checkout_plan(basket, order_total))
             )
+            card_form = next_action.card_form_context(
+                get_gateway(),
+                self._bo_session(),
+                self._bo_order_number(basket),
+                with_action=self.request.method == "POST",  # type: ignore[attr-defined]
+            )
+            if card_form:
+                context.setdefault("backorders_card_form", card_form)
+                context["backorders_payment_tokens"] = ()
         return context
 
     def handle_payment(self, order_number: str, total: Any, **kwargs: Any) -> None:
         gateway = get_gateway()
+        session = self._bo_session()
+        confirmed = self.get_confirmed_payment(**kwargs)
         try:
-            answer = gateway.authorise(
-                amount=total.incl_tax,
-                currency=total.currency,
-                order_number=order_number,
-                payment_token=self.get_payment_token(**kwargs),
-                idempotency_key=idempotency_key(order_number, "authorise"),
-            )
+            if confirmed:
+                answer = next_action.confirmed(
+                    gateway,
+                    session,
+                    reference=confirmed,
+                    order_number=order_number,
+                    amount=total.incl_tax,
+                    currency=total.currency,
+                )
+            else:
+                token = self.get_payment_token(**kwargs)
+                # One key per card: a double post replays, another card after a decline or a
+                # failed 3-D Secure step is a new request (providers keep a decline per key).
+                answer = gateway.authorise(
+                    amount=total.incl_tax,
+                    currency=total.currency,
+                    order_number=order_number,
+                    payment_token=token,
+                    idempotency_key=idempotency_key(order_number, "authorise", token),
+                )
+        except ActionRequired as exc:
+            if session is None:
+                raise UnableToTakePayment(
+                    _(
+                        "Your card issuer asks you to confirm this payment, which this page cannot do."
+                    )
+                ) from exc
+            next_action.remember(session, order_number, exc)
+            raise UnableToTakePayment(
+                _(
+                    "Your card issuer asks you to confirm this payment. Follow its steps; the "
+                    "order is placed once the payment is confirmed. Nothing has been charged."
+                )
+            ) from exc
+        except AuthorisationMismatch as exc:
+            next_action.forget(session)
+            raise UnableToTakePayment(
+                _(
+                    "This payment confirmation is not for this order, so it was not used. "
+                    "Nothing has been charged; please enter your card again."
+                )
+            ) from exc
         except PaymentDeclined as exc:
+            next_action.forget(session)
             raise UnableToTakePayment(
                 _("Your payment was declined (%(reason)s). Nothing has been charged.")
                 % {"reason": exc}
@@ -92,6 +167,7 @@ class AuthoriseAtCheckoutMixin:
             raise PaymentError(str(exc)) from exc
         except GatewayError as exc:
             raise PaymentError(str(exc)) from exc
+        next_action.forget(session)
         self._bo_authorisation = answer
         self._bo_gateway_name = gateway.name
         self.add_payment_source(build_source(answer, gateway_name=gateway.name))  # type: ignore[attr-defined]

@@ -97,6 +97,19 @@ def check_payments(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="oscar_backorders.W103",
             )
         )
+    if gateway.capabilities.client_confirmation and not backorder_settings.STRIPE_PUBLISHABLE_KEY:
+        messages.append(
+            checks.Warning(
+                "The payment gateway takes the card in the browser, but "
+                "BACKORDERS_STRIPE_PUBLISHABLE_KEY is empty: the checkout and the confirm-payment "
+                "page show no card form.",
+                hint=(
+                    "Set BACKORDERS_STRIPE_PUBLISHABLE_KEY to your publishable key (pk_…), or "
+                    "post payment tokens from your own client-side form (docs/payments.md, Stripe)."
+                ),
+                id="oscar_backorders.W104",
+            )
+        )
     view = get_class("checkout.views", "PaymentDetailsView")
     if issubclass(view, AuthoriseAtCheckoutMixin):
         return messages

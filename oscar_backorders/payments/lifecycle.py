@@ -20,8 +20,9 @@ carries the order twice. Every step is a ledger entry (:mod:`.ledger`) and an or
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 from django.db import transaction
@@ -45,6 +46,9 @@ from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import GatewayError
 from oscar_backorders.payments.states import move
+
+if TYPE_CHECKING:
+    from oscar_backorders.payments.gateways.base import Authorisation
 
 ZERO = Decimal("0.00")
 S = AuthorisationStatus
@@ -341,8 +345,17 @@ def refresh_expiring_authorisations(*, now: datetime.datetime | None = None) -> 
 CONFIRM_SALT = "oscar_backorders.payments.confirm"
 
 
-def confirm_payment(order_id: int, *, payment_token: str) -> Any:
+def confirm_payment(
+    order_id: int,
+    *,
+    payment_token: str,
+    confirmed: Callable[[str, Decimal, str], Authorisation] | None = None,
+) -> Any:
     """The customer authorises again what the order still owes, after a renewal failed.
+
+    ``confirmed(order_number, amount, currency)``, when given, returns the authorisation the
+    customer completed in the browser (3-D Secure; see :mod:`.next_action`) instead of asking the
+    gateway to authorise ``payment_token``.
 
     Refuses (:class:`PaymentRefused`, no money moved) when the order's payment needs no
     confirmation or nothing is owed. Held captures follow the new authorisation on their next
@@ -368,12 +381,18 @@ def confirm_payment(order_id: int, *, payment_token: str) -> Any:
                 order_id=order_id,
             )
         gateway = get_gateway()
-        answer = gateway.authorise(
-            amount=amount,
-            currency=authorisation.currency,
-            order_number=order.number,
-            payment_token=payment_token,
-            idempotency_key=idempotency_key(order.number, "confirm", authorisation.pk),
+        answer = (
+            confirmed(order.number, amount, authorisation.currency)
+            if confirmed
+            else gateway.authorise(
+                amount=amount,
+                currency=authorisation.currency,
+                order_number=order.number,
+                payment_token=payment_token,
+                idempotency_key=idempotency_key(
+                    order.number, "confirm", authorisation.pk, payment_token
+                ),
+            )
         )
         fresh = _replace(authorisation, answer, gateway_name=gateway.name)
         order_note(

@@ -24,11 +24,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView
 from oscar.core.loading import get_model
 
+from oscar_backorders.payments import next_action
 from oscar_backorders.payments.abstract_models import AuthorisationStatus
 from oscar_backorders.payments.checkout import SANDBOX_TOKENS
 from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways import get_gateway
-from oscar_backorders.payments.gateways.exceptions import GatewayError, PaymentDeclined
+from oscar_backorders.payments.gateways.exceptions import (
+    ActionRequired,
+    AuthorisationMismatch,
+    GatewayError,
+    PaymentDeclined,
+)
 from oscar_backorders.payments.lifecycle import CONFIRM_SALT, confirm_payment
 from oscar_backorders.payments.money import order_money
 
@@ -37,13 +43,25 @@ LINK_MAX_AGE = 60 * 60 * 24 * 30
 
 
 class ConfirmPaymentForm(forms.Form):
-    payment_token = forms.CharField(label=gettext_lazy("Payment"), max_length=255)
+    payment_token = forms.CharField(label=gettext_lazy("Payment"), max_length=255, required=False)
+    #: The provider's payment posted back after the customer's 3-D Secure step.
+    payment_intent = forms.CharField(max_length=255, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, card_form: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if get_gateway().name == "dummy":
             self.fields["payment_token"].widget = forms.Select(choices=SANDBOX_TOKENS)
             self.fields["payment_token"].label = _("Sandbox payment (no real card is charged)")
+        if card_form:  # Stripe.js' card form (stripe_card.html) fills both fields
+            del self.fields["payment_token"], self.fields["payment_intent"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        token = self.data.get("payment_token", "")
+        intent = self.data.get("payment_intent", "")
+        if not (token or intent):
+            raise forms.ValidationError(_("Enter your card to confirm the payment."))
+        return {**data, "payment_token": token, "payment_intent": intent}
 
 
 class ConfirmPaymentView(FormView):
@@ -65,8 +83,20 @@ class ConfirmPaymentView(FormView):
         self.order = order
         return super().dispatch(request, *args, **kwargs)
 
+    def card_form(self) -> dict[str, Any]:
+        return next_action.card_form_context(
+            get_gateway(),
+            self.request.session,
+            self.order.number,
+            with_action=self.request.method == "POST",
+        )
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "card_form": bool(self.card_form())}
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        context["backorders_card_form"] = self.card_form()
         latest = self.order.backorder_authorisations.order_by("-pk").first()
         context["order"] = self.order
         context["authorisation"] = latest
@@ -78,17 +108,49 @@ class ConfirmPaymentView(FormView):
         return context
 
     def form_valid(self, form: ConfirmPaymentForm) -> HttpResponse:
+        session, reference = self.request.session, form.cleaned_data["payment_intent"]
+
+        def confirmed(order_number: str, amount: Any, currency: str) -> Any:
+            return next_action.confirmed(
+                get_gateway(),
+                session,
+                reference=reference,
+                order_number=order_number,
+                amount=amount,
+                currency=currency,
+            )
+
         try:
-            confirm_payment(self.order.pk, payment_token=form.cleaned_data["payment_token"])
+            confirm_payment(
+                self.order.pk,
+                payment_token=form.cleaned_data["payment_token"],
+                confirmed=confirmed if reference else None,
+            )
         except PaymentRefused as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
+        except ActionRequired as exc:
+            # The page shows the issuer's step (stripe_card.html) and posts the payment back.
+            next_action.remember(session, self.order.number, exc)
+            return self.form_invalid(form)
+        except AuthorisationMismatch:
+            next_action.forget(session)
+            form.add_error(
+                None,
+                _(
+                    "This payment confirmation is not for this order, so it was not used. "
+                    "Nothing has been charged; please enter your card again."
+                ),
+            )
+            return self.form_invalid(form)
         except PaymentDeclined as exc:
+            next_action.forget(session)
             form.add_error(None, _("Your payment was declined (%(reason)s).") % {"reason": exc})
             return self.form_invalid(form)
         except GatewayError:
             form.add_error(None, _("The payment provider did not answer; please try again."))
             return self.form_invalid(form)
+        next_action.forget(session)
         messages.success(
             self.request,
             _("Thank you: your payment is confirmed and your items will ship as they arrive."),

@@ -64,3 +64,17 @@ def test_stripe_with_a_webhook_secret_has_no_webhook_warning(settings):
     settings.BACKORDERS_STRIPE_SECRET_KEY = "sk_test_not_used"
     settings.BACKORDERS_STRIPE_WEBHOOK_SECRET = "whsec_abc"
     assert "oscar_backorders.W103" not in ids(check_payments())
+
+
+def test_stripe_without_a_publishable_key_warns_that_no_card_form_is_shown(settings):
+    pytest.importorskip("stripe")
+    settings.BACKORDERS_PAYMENT_GATEWAY = STRIPE
+    settings.BACKORDERS_STRIPE_SECRET_KEY = "sk_test_checks"
+    settings.BACKORDERS_STRIPE_PUBLISHABLE_KEY = ""
+    settings.BACKORDERS_STRIPE_WEBHOOK_SECRET = "whsec_checks"
+    [message] = check_payments()
+    assert (message.id, message.level) == ("oscar_backorders.W104", checks.WARNING)
+    assert "BACKORDERS_STRIPE_PUBLISHABLE_KEY" in message.msg
+    settings.BACKORDERS_STRIPE_PUBLISHABLE_KEY = "pk_test_checks"
+    reset_gateway_cache()
+    assert check_payments() == []

@@ -134,6 +134,9 @@ def test_unknown_setting_with_no_close_name_is_an_error_pointing_at_the_docs(set
         ("STRIPE_WEBHOOK_SECRET", None, "E112", "a string"),
         ("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 0, "E111", "whole number of 1 or more"),
         ("STRIPE_WEBHOOK_TOLERANCE_SECONDS", "300", "E111", "whole number"),
+        ("STRIPE_PUBLISHABLE_KEY", "sk_live_oops", "E112", "start with 'pk_'"),
+        ("STRIPE_JS_URL", "", "E112", "non-empty string"),
+        ("STRIPE_JS_URL", "//js.stripe.com/v3/", "E112", "start with 'https://' or 'http://'"),
         # supply
         ("SERVICE_LEVEL", 1.2, "E201", "from 0.5 up to (not including) 1"),
         ("SERVICE_LEVEL", "high", "E201", "number"),
@@ -192,6 +195,8 @@ def test_invalid_value_is_an_error_naming_the_setting(settings, name, value, che
         ("STRIPE_API_BASE", "http://127.0.0.1:8420"),
         ("STRIPE_WEBHOOK_SECRET", "whsec_abc"),
         ("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 600),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_test_123"),
+        ("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com/v3/"),
         ("PAYMENT_RETRY_DELAYS_MINUTES", [1, 2.5]),
         ("CONSOLE_TASK_THRESHOLD", 500),
     ],

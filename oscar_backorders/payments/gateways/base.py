@@ -32,6 +32,10 @@ class Capabilities:
     reauthorise: bool = False
     #: The customer's payment method is stored for later off-session charges.
     stored_payment_methods: bool = False
+    #: Authorisation may need the customer in the browser (3-D Secure): ``authorise`` raises
+    #: ``ActionRequired`` and the gateway has ``confirmed_authorisation(reference, *, amount,
+    #: currency, order_number) -> Authorisation``, which re-reads the payment at the provider.
+    client_confirmation: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,8 +38,36 @@ class IdempotencyConflict(GatewayError):
     """An idempotency key was reused with different parameters."""
 
 
+class ActionRequired(GatewayError):
+    """The customer must act in the browser first (3-D Secure): nothing is authorised yet.
+
+    ``reference`` is the provider's payment (a Stripe PaymentIntent id) and ``client_secret``
+    what the provider's script needs to run the action. Once the customer acted, the page posts
+    ``reference`` back and the gateway's ``confirmed_authorisation`` re-reads it at the provider.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reference: str,
+        client_secret: str,
+        provider_response: Any = None,
+    ) -> None:
+        self.reference = reference
+        self.client_secret = client_secret
+        super().__init__(message, provider_response=provider_response, code="requires_action")
+
+
+class AuthorisationMismatch(PaymentDeclined):
+    """A payment posted back by the browser is not the one this order asked for (another
+    order's, another amount, or not authorised at the provider): nothing is recorded."""
+
+
 __all__ = [
+    "ActionRequired",
     "AuthorisationExpired",
+    "AuthorisationMismatch",
     "GatewayError",
     "GatewayTimeout",
     "IdempotencyConflict",

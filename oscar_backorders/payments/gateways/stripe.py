@@ -5,19 +5,26 @@
 
 - Checkout: the payment token is a PaymentMethod id (``pm_…``) made by Stripe.js on the page.
   The adapter creates a Customer, attaches the PaymentMethod to it (so later shipments can be
-  charged off-session), and confirms a PaymentIntent with ``capture_method="manual"``.
-- The capture deadline is the charge's ``payment_method_details.card.capture_before`` when Stripe
-  sends it, else ``BACKORDERS_PAYMENT_AUTHORISATION_VALIDITY_DAYS``.
-- Capture: ``amount_to_capture``. Without Stripe's multicapture, a PaymentIntent is captured
-  once and Stripe releases the rest (``partial_capture_releases_remainder``); the plugin then
-  re-authorises what the order still owes off-session from the stored PaymentMethod.
+  charged off-session), and confirms a card PaymentIntent with ``capture_method="manual"``,
+  asking for multicapture and extended authorisation ``"if_available"``.
+- 3-D Secure: an intent that answers ``requires_action`` raises :class:`ActionRequired` with its
+  client secret; the page runs Stripe.js' next action and posts the intent id back, and
+  :meth:`StripeGateway.confirmed_authorisation` re-reads the intent and accepts it only when it
+  is this order's, for this amount, and ``requires_capture`` (never the browser's word).
+- The capture deadline is the charge's ``payment_method_details.card.capture_before`` (later
+  with an extended authorisation) when Stripe sends it, else
+  ``BACKORDERS_PAYMENT_AUTHORISATION_VALIDITY_DAYS``.
+- Capture: ``amount_to_capture``. When the charge says ``multicapture.status == "available"``
+  (read from the intent at each capture: Stripe's answer, not a setting), a capture that is not
+  the last is sent with ``final_capture=False`` and the rest stays authorised. Otherwise a
+  PaymentIntent is captured once and Stripe releases the rest
+  (``partial_capture_releases_remainder``); the plugin then re-authorises what the order still
+  owes off-session from the stored PaymentMethod.
 - Release: cancelling the PaymentIntent releases it all; Stripe cannot release part of an
   authorisation (the plugin then simply captures less).
 - Refund: a Refund of the shipment's charge.
 
-Every request carries the plugin's idempotency key. 3-D Secure during checkout
-(``requires_action``) is reported as a decline here: a shop that needs it confirms the
-PaymentIntent client-side and passes its id as the token (see docs/payments.md).
+Every request carries the plugin's idempotency key.
 """
 
 from __future__ import annotations
@@ -37,7 +44,9 @@ from oscar_backorders.payments.gateways.base import (
     Release,
 )
 from oscar_backorders.payments.gateways.exceptions import (
+    ActionRequired,
     AuthorisationExpired,
+    AuthorisationMismatch,
     GatewayError,
     GatewayTimeout,
     IdempotencyConflict,
@@ -98,6 +107,27 @@ def _translate(
     return GatewayError(message, provider_response=body, code=code)
 
 
+#: Asked at every authorisation; Stripe grants each where the card and account allow it and
+#: says so on the charge (``payment_method_details.card.multicapture`` / ``.extended_authorization``).
+CARD_OPTIONS = {
+    "card": {
+        "request_multicapture": "if_available",
+        "request_extended_authorization": "if_available",
+    }
+}
+
+
+def card_details(charge: Any) -> dict[str, Any]:
+    """``payment_method_details.card`` of a charge (a StripeObject or a dict), or ``{}``."""
+    data = charge.to_dict() if hasattr(charge, "to_dict") else dict(charge or {})
+    return (data.get("payment_method_details") or {}).get("card") or {}
+
+
+def multicapture_available(card: dict[str, Any]) -> bool:
+    """Stripe's answer: several captures may be made against this authorisation."""
+    return (card.get("multicapture") or {}).get("status") == "available"
+
+
 def _charge_id(intent: Any) -> str | None:
     """``latest_charge`` is an id, or the charge itself when expanded (localstripe expands it)."""
     charge = getattr(intent, "latest_charge", None)
@@ -109,11 +139,13 @@ def _charge_id(intent: Any) -> str | None:
 class StripeGateway:
     name = "stripe"
     capabilities = Capabilities(
+        # The account's floor: multicapture is decided per authorisation from Stripe's answer.
         multiple_captures=False,
         partial_capture_releases_remainder=True,
         partial_release=False,
         reauthorise=True,
         stored_payment_methods=True,
+        client_confirmation=True,
     )
 
     def __init__(self, *, api_key: str | None = None, api_base: str | None = None) -> None:
@@ -130,22 +162,34 @@ class StripeGateway:
 
     # --- helpers ---------------------------------------------------------------------------------
 
+    def _card(self, intent: Any) -> dict[str, Any]:
+        charge = getattr(intent, "latest_charge", None)
+        if isinstance(charge, str):
+            charge = self.client.v1.charges.retrieve(charge)
+        return card_details(charge) if charge is not None else {}
+
     def _authorisation(self, intent: Any) -> Authorisation:
+        response = intent.to_dict() if hasattr(intent, "to_dict") else None
+        if intent.status == "requires_action":
+            raise ActionRequired(
+                "The card issuer asks the customer to confirm the payment (3-D Secure).",
+                reference=intent.id,
+                client_secret=intent.client_secret,
+                provider_response=response,
+            )
         if intent.status != "requires_capture":
             raise PaymentDeclined(
                 f"The payment was not authorised (status {intent.status}).",
-                provider_response=intent.to_dict() if hasattr(intent, "to_dict") else None,
+                provider_response=response,
                 code=intent.status,
             )
-        expires_at = None
-        charge_id = _charge_id(intent)
-        if charge_id:
-            charge = self.client.v1.charges.retrieve(charge_id)
-            details = charge.to_dict().get("payment_method_details") or {}
-            card = details.get("card") or {}
-            capture_before = card.get("capture_before")
-            if capture_before:
-                expires_at = datetime.datetime.fromtimestamp(capture_before, tz=datetime.UTC)
+        card = self._card(intent)
+        capture_before = card.get("capture_before")
+        expires_at = (
+            datetime.datetime.fromtimestamp(capture_before, tz=datetime.UTC)
+            if capture_before
+            else None
+        )
         currency = intent.currency.upper()
         return Authorisation(
             reference=intent.id,
@@ -153,10 +197,21 @@ class StripeGateway:
             currency=currency,
             expires_at=expires_at,
             payment_method=f"{intent.customer}/{intent.payment_method}",
-            raw={"status": intent.status},
+            raw={
+                "status": intent.status,
+                "multicapture": (card.get("multicapture") or {}).get("status", ""),
+                "extended_authorization": (card.get("extended_authorization") or {}).get(
+                    "status", ""
+                ),
+            },
         )
 
     def _intent(self, params: dict[str, Any], key: str) -> Authorisation:
+        params = {
+            **params,
+            "payment_method_types": ["card"],
+            "payment_method_options": CARD_OPTIONS,
+        }
         try:
             intent = self.client.v1.payment_intents.create(
                 params=params, options={"idempotency_key": key}
@@ -210,19 +265,29 @@ class StripeGateway:
         idempotency_key: str,
         final: bool = False,
     ) -> Capture:
+        params: dict[str, Any] = {"amount_to_capture": to_minor(amount, currency)}
         try:
+            if not final:
+                # Decided from the provider's answer on this authorisation, the same on every
+                # retry of this capture (so a replayed key carries the same parameters).
+                current = self.client.v1.payment_intents.retrieve(
+                    authorisation_reference, params={"expand": ["latest_charge"]}
+                )
+                if multicapture_available(self._card(current)):
+                    params["final_capture"] = False
             intent = self.client.v1.payment_intents.capture(
                 authorisation_reference,
-                params={"amount_to_capture": to_minor(amount, currency)},
+                params=params,
                 options={"idempotency_key": idempotency_key},
             )
         except stripe_sdk.StripeError as exc:
             raise _translate(exc, expired_if_unexpected_state=True) from exc
+        keeps_rest = params.get("final_capture") is False
         return Capture(
             reference=_charge_id(intent) or intent.id,
             amount=amount,
-            remainder_released=True,
-            raw={"status": intent.status},
+            remainder_released=not keeps_rest,
+            raw={"status": intent.status, "multicapture": keeps_rest},
         )
 
     def release(
@@ -260,6 +325,51 @@ class StripeGateway:
         except stripe_sdk.StripeError as exc:
             raise _translate(exc) from exc
         return Release(reference=refund.id, amount=amount)
+
+    def confirmed_authorisation(
+        self, reference: str, *, amount: Decimal, currency: str, order_number: str
+    ) -> Authorisation:
+        """The authorisation of a PaymentIntent the customer confirmed in the browser.
+
+        Re-reads the intent at Stripe: it must be this order's (metadata), for this amount and
+        currency, with manual capture, and ``requires_capture``; otherwise
+        :class:`AuthorisationMismatch` (or :class:`ActionRequired` again while the customer has
+        not finished, :class:`PaymentDeclined` when authentication failed).
+        """
+        if not (isinstance(reference, str) and reference.startswith("pi_")):
+            raise AuthorisationMismatch(f"{reference!r} is not a Stripe payment.", code="mismatch")
+        try:
+            intent = self.client.v1.payment_intents.retrieve(
+                reference, params={"expand": ["latest_charge"]}
+            )
+        except stripe_sdk.InvalidRequestError as exc:
+            raise AuthorisationMismatch(
+                f"Stripe knows no payment {reference}.", code="mismatch"
+            ) from exc
+        except stripe_sdk.StripeError as exc:
+            raise _translate(exc) from exc
+        metadata = intent.to_dict().get("metadata") or {}
+        expected = (str(order_number), to_minor(amount, currency), currency.lower(), "manual")
+        found = (
+            metadata.get("order_number"),
+            intent.amount,
+            intent.currency,
+            intent.capture_method,
+        )
+        if found != expected:
+            raise AuthorisationMismatch(
+                f"Payment {reference} is not the payment of order {order_number} for "
+                f"{amount} {currency.upper()}.",
+                provider_response=intent.to_dict(),
+                code="mismatch",
+            )
+        if intent.status == "requires_payment_method":
+            raise PaymentDeclined(
+                "The card issuer did not confirm the payment.",
+                provider_response=intent.to_dict(),
+                code="authentication_failed",
+            )
+        return self._authorisation(intent)
 
     def reauthorise(
         self,
