@@ -18,8 +18,9 @@ from oscar.core.loading import get_model
 
 from oscar_backorders.console.permissions import AdminPermissionsMixin
 from oscar_backorders.exceptions import BackorderError
-from oscar_backorders.payments.capture import abandon_capture, settle_capture
+from oscar_backorders.payments.capture import settle_capture
 from oscar_backorders.payments.release import execute_release
+from oscar_backorders.payments.retries import abandon_capture
 
 PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
 PaymentCapture = get_model("oscar_backorders", "PaymentCapture")

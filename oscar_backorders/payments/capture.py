@@ -18,8 +18,6 @@ money for a shipment that does not leave, or take it twice:
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +29,7 @@ from oscar.apps.partner.exceptions import InvalidStockAdjustment
 from oscar.core.loading import get_class, get_model
 
 from oscar_backorders import services, signals
+from oscar_backorders.deprecation import moved_names
 from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.locks import (
     lock_authorisation,
@@ -51,7 +50,12 @@ from oscar_backorders.payments.authorise import (
     idempotency_key,
     payment_event_type,
 )
-from oscar_backorders.payments.common import order_note, retry_delay
+from oscar_backorders.payments.common import (
+    ShipmentResult,
+    order_note,
+    retry_delay,
+)
+from oscar_backorders.payments.common import shipment_result as _result
 from oscar_backorders.payments.exceptions import PaymentRefused, ShipmentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.base import Capture
@@ -66,37 +70,6 @@ from oscar_backorders.payments.preconditions import (
     capture_quantities,
     lock_for_capture,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ShipmentResult:
-    """What became of a shipment: captured (and shipped) or failed (held, to be retried)."""
-
-    capture_id: int
-    sequence: int
-    status: str
-    amount: Decimal
-    currency: str
-    line_quantities: dict[int, int]
-    shipping_event_id: int | None
-    error: str = ""
-
-    @property
-    def shipped(self) -> bool:
-        return self.status == CaptureStatus.CAPTURED
-
-
-def _result(capture: Any) -> ShipmentResult:
-    return ShipmentResult(
-        capture_id=capture.pk,
-        sequence=capture.sequence,
-        status=str(capture.status),
-        amount=capture.amount,
-        currency=capture.currency,
-        line_quantities={int(k): v for k, v in capture.line_quantities.items()},
-        shipping_event_id=capture.shipping_event_id,
-        error=capture.last_error,
-    )
 
 
 @transaction.atomic
@@ -398,42 +371,11 @@ def _record_failure(
     return result
 
 
-def retry_due_captures(*, now: datetime.datetime | None = None) -> int:
-    """Retry every failed capture whose next attempt is due; returns how many now captured."""
-    PaymentCapture = get_model("oscar_backorders", "PaymentCapture")
-    now = now or timezone.now()
-    # Pending captures are due too: a process that died mid-capture left them in flight.
-    due = PaymentCapture._default_manager.filter(
-        status__in=[CaptureStatus.FAILED, CaptureStatus.PENDING], next_attempt_at__lte=now
-    ).values_list("pk", flat=True)
-    return sum(settle_capture(pk).shipped for pk in list(due))
-
-
-@transaction.atomic
-def abandon_capture(capture_id: int, *, actor: Any = None, reason: str) -> Any:
-    """Give up a held shipment: its units are free to ship (or cancel) again; no money moved."""
-    capture = lock_capture(capture_id)
-    if capture.status not in (CaptureStatus.PENDING, CaptureStatus.FAILED):
-        raise PaymentRefused(
-            _("Shipment %(n)d is %(status)s; only a held shipment can be abandoned.")
-            % {"n": capture.sequence, "status": capture.get_status_display()},
-            order_id=capture.order_id,
-        )
-    if capture.outcome_unknown or capture.status == CaptureStatus.PENDING:
-        raise PaymentRefused(
-            _(
-                "The payment provider may have taken the money for shipment %(n)d; retry the "
-                "capture (it cannot take the money twice) instead of abandoning it."
-            )
-            % {"n": capture.sequence},
-            order_id=capture.order_id,
-        )
-    capture.status = CaptureStatus.ABANDONED
-    capture.next_attempt_at = None
-    capture.save(update_fields=["status", "next_attempt_at"])
-    order_note(
-        capture.order,
-        _("Shipment %(n)d abandoned: %(reason)s") % {"n": capture.sequence, "reason": reason},
-        actor,
-    )
-    return capture
+# Names that moved to :mod:`oscar_backorders.payments.retries` (old paths warn and still work).
+__getattr__ = moved_names(
+    __name__,
+    {
+        "retry_due_captures": "oscar_backorders.payments.retries.retry_due_captures",
+        "abandon_capture": "oscar_backorders.payments.retries.abandon_capture",
+    },
+)

@@ -1,13 +1,16 @@
-"""Small helpers every payments module shares: order notes and retry delays."""
+"""Small helpers every payments module shares: order notes, retry delays, shipment results."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from oscar.core.loading import get_model
 
 from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.payments.abstract_models import CaptureStatus
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
@@ -24,4 +27,36 @@ def order_note(order: Any, message: str, actor: Any = None) -> None:
         user=actor if getattr(actor, "pk", None) else None,
         note_type=OrderNote.SYSTEM,
         message=message,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentResult:
+    """What became of a shipment: captured (and shipped) or failed (held, to be retried)."""
+
+    capture_id: int
+    sequence: int
+    status: str
+    amount: Decimal
+    currency: str
+    line_quantities: dict[int, int]
+    shipping_event_id: int | None
+    error: str = ""
+
+    @property
+    def shipped(self) -> bool:
+        return self.status == CaptureStatus.CAPTURED
+
+
+def shipment_result(capture: Any) -> ShipmentResult:
+    """The :class:`ShipmentResult` of a capture row as it stands."""
+    return ShipmentResult(
+        capture_id=capture.pk,
+        sequence=capture.sequence,
+        status=str(capture.status),
+        amount=capture.amount,
+        currency=capture.currency,
+        line_quantities={int(k): v for k, v in capture.line_quantities.items()},
+        shipping_event_id=capture.shipping_event_id,
+        error=capture.last_error,
     )

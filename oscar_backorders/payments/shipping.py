@@ -294,7 +294,7 @@ def ship(
 
     Returns a :class:`ShipmentResult`: ``status == "captured"`` when the shipment was recorded,
     ``"failed"`` when the capture failed and the shipment is held (retried later, see
-    :func:`oscar_backorders.payments.capture.retry_due_captures`). Refused input raises
+    :func:`oscar_backorders.payments.retries.retry_due_captures`). Refused input raises
     :class:`ShipmentRefused` and changes nothing. Sends ``payment_captured`` or
     ``payment_capture_failed`` after commit.
     """

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from oscar_backorders.payments import capture, lifecycle, release
+from oscar_backorders.payments import lifecycle, release, retries
 
 
 @shared_task(name="oscar_backorders.payments.refresh_expiring_authorisations")
@@ -21,6 +21,6 @@ def refresh_expiring_authorisations() -> int:
 def retry_payments() -> dict[str, int]:
     """Retry failed captures whose next attempt is due, and every unfinished release."""
     return {
-        "captured": capture.retry_due_captures(),
+        "captured": retries.retry_due_captures(),
         "released": release.retry_failed_releases(),
     }

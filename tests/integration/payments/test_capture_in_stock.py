@@ -11,11 +11,11 @@ from oscar.apps.shipping.methods import FixedPrice
 from oscar.core.loading import get_class, get_model
 
 from oscar_backorders import services
-from oscar_backorders.payments.capture import retry_due_captures
 from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.exceptions import ShipmentRefused
 from oscar_backorders.payments.gateways.base import Capabilities
 from oscar_backorders.payments.release import refund_capture
+from oscar_backorders.payments.retries import retry_due_captures
 from oscar_backorders.payments.shipping import ship
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place

@@ -34,7 +34,7 @@ from oscar_backorders import services
 from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.payments import ledger
 from oscar_backorders.payments.audit import check_payments
-from oscar_backorders.payments.capture import abandon_capture, retry_due_captures, settle_capture
+from oscar_backorders.payments.capture import settle_capture
 from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.gateways.base import Capabilities
 from oscar_backorders.payments.gateways.exceptions import GatewayError
@@ -45,6 +45,7 @@ from oscar_backorders.payments.lifecycle import (
 )
 from oscar_backorders.payments.money import order_money
 from oscar_backorders.payments.release import refund_capture, retry_failed_releases
+from oscar_backorders.payments.retries import abandon_capture, retry_due_captures
 from oscar_backorders.payments.shipping import ship
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place

@@ -70,7 +70,7 @@ from oscar_backorders import services
 from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.payments import ledger
 from oscar_backorders.payments.accounts import order_accounts
-from oscar_backorders.payments.capture import abandon_capture, retry_due_captures, settle_capture
+from oscar_backorders.payments.capture import settle_capture
 from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.gateways.exceptions import GatewayError, PaymentDeclined
 from oscar_backorders.payments.gateways.stripe import to_minor
@@ -80,6 +80,7 @@ from oscar_backorders.payments.lifecycle import (
     refresh_expiring_authorisations,
 )
 from oscar_backorders.payments.release import refund_capture, retry_failed_releases
+from oscar_backorders.payments.retries import abandon_capture, retry_due_captures
 from oscar_backorders.payments.shipping import ship
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place

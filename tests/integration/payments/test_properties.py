@@ -14,9 +14,9 @@ from oscar.core.loading import get_model
 
 from oscar_backorders import services
 from oscar_backorders.exceptions import BackorderError
-from oscar_backorders.payments.capture import retry_due_captures
 from oscar_backorders.payments.checkout import authorise_order
 from oscar_backorders.payments.lifecycle import refresh_expiring_authorisations
+from oscar_backorders.payments.retries import retry_due_captures
 from oscar_backorders.payments.shipping import ship
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place

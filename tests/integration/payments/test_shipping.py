@@ -5,8 +5,9 @@ from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
 from oscar_backorders import signals
-from oscar_backorders.payments.capture import retry_due_captures, settle_capture
+from oscar_backorders.payments.capture import settle_capture
 from oscar_backorders.payments.exceptions import NoAuthorisation, ShipmentRefused
+from oscar_backorders.payments.retries import retry_due_captures
 from oscar_backorders.payments.shipping import plan_shipment, ship
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place
