@@ -32,7 +32,7 @@ from oscar_backorders.notifications.notices import coalesce_changes
 from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
 from oscar_backorders.payments.accounts import CHECKOUT_SEQUENCE, order_extras
 from oscar_backorders.payments.amounts import split
-from oscar_backorders.payments.lifecycle import confirmation_url
+from oscar_backorders.payments.confirmation import confirmation_url
 from oscar_backorders.payments.money import order_money
 
 #: What ``quantity_waiting`` needs, for queries that load only a few columns of a line.

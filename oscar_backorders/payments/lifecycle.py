@@ -12,7 +12,7 @@ gives one). :func:`refresh_expiring_authorisations`, run periodically by Celery 
    (``needs_customer``), the order gets a note and ``authorisation_expiring`` is sent, so the
    customer is asked to confirm payment (:func:`confirm_payment`).
 
-A new authorisation always replaces the old one the same way (:func:`_replace`): the new hold is
+A new authorisation always replaces the old one the same way (:func:`replace_authorisation`): the new hold is
 recorded, then what the old one still holds is released at the provider, so the card never
 carries the order twice. Every step is a ledger entry (:mod:`.ledger`) and an order note.
 """
@@ -20,19 +20,17 @@ carries the order twice. Every step is a ledger entry (:mod:`.ledger`) and an or
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.core import signing
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_backorders import signals
 from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.deprecation import moved_names
 from oscar_backorders.locks import lock_authorisation, lock_order
 from oscar_backorders.payments import ledger
 from oscar_backorders.payments.abstract_models import (
@@ -42,13 +40,12 @@ from oscar_backorders.payments.abstract_models import (
 )
 from oscar_backorders.payments.authorise import deadline, idempotency_key
 from oscar_backorders.payments.common import order_note
-from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import GatewayError
 from oscar_backorders.payments.states import move
 
 if TYPE_CHECKING:
-    from oscar_backorders.payments.gateways.base import Authorisation
+    pass
 
 ZERO = Decimal("0.00")
 S = AuthorisationStatus
@@ -182,7 +179,7 @@ def release_remainder(authorisation: Any, *, key: str, note: str) -> Decimal:
     return amount
 
 
-def _replace(old: Any, answer: Any, *, gateway_name: str) -> Any:
+def replace_authorisation(old: Any, answer: Any, *, gateway_name: str) -> Any:
     """Record ``answer`` as the successor of a locked authorisation, then let the old one go."""
     PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
     order = old.order
@@ -228,7 +225,7 @@ def _reauthorise(authorisation: Any, amount: Decimal) -> Any | None:
     except GatewayError as exc:
         needs_customer(authorisation, str(exc))
         return None
-    fresh = _replace(authorisation, answer, gateway_name=gateway.name)
+    fresh = replace_authorisation(authorisation, answer, gateway_name=gateway.name)
     order_note(
         order,
         _("Re-authorised %(amount)s %(currency)s (%(reference)s), capturable until %(until)s.")
@@ -342,77 +339,13 @@ def refresh_expiring_authorisations(*, now: datetime.datetime | None = None) -> 
     return handled
 
 
-CONFIRM_SALT = "oscar_backorders.payments.confirm"
-
-
-def confirm_payment(
-    order_id: int,
-    *,
-    payment_token: str,
-    confirmed: Callable[[str, Decimal, str], Authorisation] | None = None,
-) -> Any:
-    """The customer authorises again what the order still owes, after a renewal failed.
-
-    ``confirmed(order_number, amount, currency)``, when given, returns the authorisation the
-    customer completed in the browser (3-D Secure; see :mod:`.next_action`) instead of asking the
-    gateway to authorise ``payment_token``.
-
-    Refuses (:class:`PaymentRefused`, no money moved) when the order's payment needs no
-    confirmation or nothing is owed. Held captures follow the new authorisation on their next
-    retry; the old authorisation's hold is released. Raises the gateway's errors (a decline
-    leaves everything as it was).
-    """
-    with transaction.atomic():
-        order = lock_order(order_id)
-        if order is None:
-            raise PaymentRefused(_("There is no order %(id)s.") % {"id": order_id})
-        last = current_authorisation(order)
-        if last is None or last.status not in (S.NEEDS_CUSTOMER, S.EXPIRED):
-            raise PaymentRefused(
-                _("The payment of order %(number)s does not need confirming.")
-                % {"number": order.number},
-                order_id=order_id,
-            )
-        authorisation = lock_authorisation(last.pk)
-        amount = still_owed(order, authorisation)
-        if amount <= 0:
-            raise PaymentRefused(
-                _("Nothing of order %(number)s is left to pay.") % {"number": order.number},
-                order_id=order_id,
-            )
-        gateway = get_gateway()
-        answer = (
-            confirmed(order.number, amount, authorisation.currency)
-            if confirmed
-            else gateway.authorise(
-                amount=amount,
-                currency=authorisation.currency,
-                order_number=order.number,
-                payment_token=payment_token,
-                idempotency_key=idempotency_key(
-                    order.number, "confirm", authorisation.pk, payment_token
-                ),
-            )
-        )
-        fresh = _replace(authorisation, answer, gateway_name=gateway.name)
-        order_note(
-            order,
-            _("The customer confirmed payment: %(amount)s %(currency)s authorised (%(ref)s).")
-            % {"amount": answer.amount, "currency": answer.currency, "ref": answer.reference},
-        )
-    return fresh
-
-
-def confirmation_token(authorisation: Any) -> str:
-    """A signed token for the confirm-payment link of an authorisation."""
-    return signing.dumps(
-        {"order": authorisation.order_id, "authorisation": authorisation.pk}, salt=CONFIRM_SALT
-    )
-
-
-def confirmation_url(authorisation: Any) -> str:
-    """Path of the confirm-payment page of an authorisation (for the customer's email)."""
-    return reverse(
-        "oscar_backorders:payments-confirm",
-        kwargs={"number": authorisation.order.number, "token": confirmation_token(authorisation)},
-    )
+# Names that moved to :mod:`oscar_backorders.payments.confirmation` (old paths warn and work).
+__getattr__ = moved_names(
+    __name__,
+    {
+        "CONFIRM_SALT": "oscar_backorders.payments.confirmation.CONFIRM_SALT",
+        "confirm_payment": "oscar_backorders.payments.confirmation.confirm_payment",
+        "confirmation_token": "oscar_backorders.payments.confirmation.confirmation_token",
+        "confirmation_url": "oscar_backorders.payments.confirmation.confirmation_url",
+    },
+)

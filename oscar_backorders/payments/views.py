@@ -2,9 +2,9 @@
 
 The confirm-payment page: a fresh authorisation when the old one could not be renewed.
 
-Reached through the signed link of :func:`~oscar_backorders.payments.lifecycle.confirmation_url`
+Reached through the signed link of :func:`~oscar_backorders.payments.confirmation.confirmation_url`
 (sent with ``authorisation_expiring``). The view only checks the link and calls
-:func:`~oscar_backorders.payments.lifecycle.confirm_payment`.
+:func:`~oscar_backorders.payments.confirmation.confirm_payment`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from oscar.core.loading import get_model
 from oscar_backorders.payments import next_action
 from oscar_backorders.payments.abstract_models import AuthorisationStatus
 from oscar_backorders.payments.checkout import SANDBOX_TOKENS
+from oscar_backorders.payments.confirmation import CONFIRM_SALT, confirm_payment
 from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways import get_gateway
 from oscar_backorders.payments.gateways.exceptions import (
@@ -35,7 +36,6 @@ from oscar_backorders.payments.gateways.exceptions import (
     GatewayError,
     PaymentDeclined,
 )
-from oscar_backorders.payments.lifecycle import CONFIRM_SALT, confirm_payment
 from oscar_backorders.payments.money import order_money
 
 #: How long a confirm-payment link stays valid (seconds).

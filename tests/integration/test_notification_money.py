@@ -23,8 +23,9 @@ from oscar_backorders.notifications import dispatch, scans
 from oscar_backorders.notifications.abstract_models import NoticeKind, NoticeStatus
 from oscar_backorders.notifications.tasks import dispatch_due_notices
 from oscar_backorders.payments.checkout import authorise_order
+from oscar_backorders.payments.confirmation import confirm_payment
 from oscar_backorders.payments.gateways.base import Capabilities
-from oscar_backorders.payments.lifecycle import confirm_payment, refresh_expiring_authorisations
+from oscar_backorders.payments.lifecycle import refresh_expiring_authorisations
 from oscar_backorders.payments.shipping import ship
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place

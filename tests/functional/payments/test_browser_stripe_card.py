@@ -19,8 +19,9 @@ import pytest
 from oscar.core.loading import get_model
 
 from oscar_backorders.payments.checkout import authorise_order
+from oscar_backorders.payments.confirmation import confirmation_url
 from oscar_backorders.payments.gateways.base import Capabilities
-from oscar_backorders.payments.lifecycle import confirmation_url, refresh_expiring_authorisations
+from oscar_backorders.payments.lifecycle import refresh_expiring_authorisations
 from tests.browser import Journey
 from tests.factories import stocked_product
 from tests.helpers import basket_with, place

@@ -16,8 +16,9 @@ import pytest
 from django.urls import reverse
 from oscar.core.loading import get_model
 
+from oscar_backorders.payments.confirmation import confirmation_url
 from oscar_backorders.payments.gateways.base import Capabilities
-from oscar_backorders.payments.lifecycle import confirmation_url, refresh_expiring_authorisations
+from oscar_backorders.payments.lifecycle import refresh_expiring_authorisations
 from tests.factories import stocked_product
 from tests.functional.checkout import add_to_basket, to_preview
 from tests.payments_support import stripe_card

@@ -13,9 +13,10 @@ from oscar.core.loading import get_model
 from oscar_backorders import services
 from oscar_backorders.payments import ledger
 from oscar_backorders.payments.capture import settle_capture
+from oscar_backorders.payments.confirmation import confirm_payment
 from oscar_backorders.payments.exceptions import PaymentRefused
 from oscar_backorders.payments.gateways.base import Capabilities
-from oscar_backorders.payments.lifecycle import confirm_payment, refresh_expiring_authorisations
+from oscar_backorders.payments.lifecycle import refresh_expiring_authorisations
 from oscar_backorders.payments.money import order_money
 from oscar_backorders.payments.retries import abandon_capture
 from oscar_backorders.payments.shipping import ship
