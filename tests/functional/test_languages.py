@@ -132,7 +132,7 @@ urlpatterns = i18n_patterns(
 CONSOLE = {
     "nl": ["Nabestelrapporten", "Nabestellingen in de tijd", "Leverbetrouwbaarheid per product"],
     "zh-hans": ["缺货预订报表", "缺货预订趋势", "按商品统计的承诺准确率"],
-    "id": ["Laporan pesanan tertunda", "Pesanan tertunda dari waktu ke waktu", "Ketepatan janji"],
+    "id": ["Laporan pesanan inden", "Pesanan inden dari waktu ke waktu", "Ketepatan janji"],
 }
 QUEUE = {
     "nl": ["Bestelling / klant", "Verzenden en betaling innen…", "Verwachte verzenddatum"],
