@@ -16,11 +16,6 @@ from oscar.core.loading import get_model
 from oscar_backorders.abstract_models import BackorderStatus
 from oscar_backorders.console.payment_column import HOLDING_AUTHORISATION
 
-BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
-BackorderLine = get_model("oscar_backorders", "BackorderLine")
-BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
-StockRecord = get_model("partner", "StockRecord")
-Partner = get_model("partner", "Partner")
 PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
 Supplier = get_model("oscar_backorders", "Supplier")
 SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")

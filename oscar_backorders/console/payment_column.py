@@ -15,14 +15,7 @@ from oscar.templatetags.currency_filters import currency
 
 from oscar_backorders.formatting import ship_date
 
-BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
-BackorderLine = get_model("oscar_backorders", "BackorderLine")
-BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
-StockRecord = get_model("partner", "StockRecord")
-Partner = get_model("partner", "Partner")
 PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
-Supplier = get_model("oscar_backorders", "Supplier")
-SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
 
 
 CENTS = Decimal("0.01")

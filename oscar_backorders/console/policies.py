@@ -20,13 +20,8 @@ from oscar_backorders.console.forms import BackorderPolicyForm
 from oscar_backorders.console.permissions import AdminPermissionsMixin
 
 BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
-BackorderLine = get_model("oscar_backorders", "BackorderLine")
-BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
 StockRecord = get_model("partner", "StockRecord")
 Partner = get_model("partner", "Partner")
-PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
-Supplier = get_model("oscar_backorders", "Supplier")
-SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
 
 
 class BackorderPolicyInline(admin.StackedInline):

@@ -26,14 +26,8 @@ from oscar_backorders.console.permissions import AdminPermissionsMixin
 from oscar_backorders.console.report_views import ReportViewsMixin
 from oscar_backorders.console.risk import PromiseRiskColumns, PromiseRiskFilter
 
-BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
 BackorderLine = get_model("oscar_backorders", "BackorderLine")
 BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
-StockRecord = get_model("partner", "StockRecord")
-Partner = get_model("partner", "Partner")
-PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
-Supplier = get_model("oscar_backorders", "Supplier")
-SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
 
 
 class BackorderEventInline(admin.TabularInline):

@@ -11,22 +11,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from oscar.core.loading import get_model
 from oscar.templatetags.currency_filters import currency
 
 from oscar_backorders.console import charts, reports
 from oscar_backorders.console.exports import write_rows
 from oscar_backorders.console.permissions import requires
 from oscar_backorders.formatting import day_and_month
-
-BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
-BackorderLine = get_model("oscar_backorders", "BackorderLine")
-BackorderEvent = get_model("oscar_backorders", "BackorderEvent")
-StockRecord = get_model("partner", "StockRecord")
-Partner = get_model("partner", "Partner")
-PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
-Supplier = get_model("oscar_backorders", "Supplier")
-SupplierStockRecord = get_model("oscar_backorders", "SupplierStockRecord")
 
 
 def _for_the_page(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
