@@ -185,8 +185,10 @@ def run_job(job_id: int) -> Any:
     with translation.override(job.language or None):
         while True:
             with transaction.atomic():
+                # Lock the job's row only: PostgreSQL refuses FOR UPDATE on the nullable side of
+                # the outer join to its user.
                 job = (
-                    ConsoleJob._default_manager.select_for_update()
+                    ConsoleJob._default_manager.select_for_update(of=("self",))
                     .select_related("user")
                     .get(pk=job_id)
                 )

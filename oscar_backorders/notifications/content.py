@@ -328,6 +328,8 @@ def _confirm_payment(notice: Any) -> dict[str, Any] | None:
         "money": money,
         "confirm_url": links.absolute(confirmation_url(authorisation)),
         "expires_at": authorisation.expires_at,
+        # The provider let the hold go (deadline passed, or Stripe cancelled it): say it ended.
+        "expired": authorisation.status == AuthorisationStatus.EXPIRED,
     }
 
 

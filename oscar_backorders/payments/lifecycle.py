@@ -65,7 +65,13 @@ def needs_customer(authorisation: Any, why: str) -> None:
         )
         % {"reference": authorisation.reference, "why": why},
     )
-    expires_at = authorisation.expires_at
+    _ask_the_customer(authorisation)
+
+
+def _ask_the_customer(authorisation: Any) -> None:
+    """After commit, ``authorisation_expiring``: the notifications ask the customer to confirm
+    payment (once per authorisation) and tell the merchant."""
+    order, expires_at = authorisation.order, authorisation.expires_at
     transaction.on_commit(
         lambda: signals.authorisation_expiring.send(
             sender=type(authorisation),
@@ -113,8 +119,13 @@ def lapse(authorisation: Any, *, why: str = "") -> Decimal:
     Returns the amount recorded as lapsed.
     """
     if authorisation.status in (S.ACTIVE, S.NEEDS_CUSTOMER):
+        unasked = authorisation.status == S.ACTIVE
         move(authorisation, S.EXPIRED)
         authorisation.save(update_fields=["status", "date_updated"])
+        if unasked:
+            # The customer was never asked (a renewal that failed asks at once): ask now, so the
+            # waiting items do not sit unpaid until the merchant notices.
+            _ask_the_customer(authorisation)
     amount = max(
         ledger.held(authorisation) - unsettled_captures(authorisation, unknown_only=True), ZERO
     )

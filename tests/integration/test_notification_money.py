@@ -392,3 +392,56 @@ def test_no_confirm_payment_email_when_the_order_has_no_authorisation_waiting(
         expires_at=NOW + dt.timedelta(days=2),
     )
     assert not Notice.objects.filter(kind=NoticeKind.CONFIRM_PAYMENT).exists()
+
+
+def lapse_hold(order, why="Stripe cancelled it"):
+    from django.db import transaction
+
+    from oscar_backorders.locks import lock_authorisation
+    from oscar_backorders.payments import lifecycle
+
+    authorisation = PaymentAuthorisation.objects.get(order=order)
+    with transaction.atomic():
+        lifecycle.lapse(lock_authorisation(authorisation.pk), why=why)
+
+
+def test_customer_asked_once_to_confirm_payment_when_the_hold_lapses_without_a_renewal(
+    order,
+    run_on_commit,  # noqa: F811
+):
+    """The provider let the hold go (its deadline passed, or Stripe cancelled it): the customer
+    learns it at once and is asked to confirm, with no past "hold ends on" date."""
+    run_on_commit(lapse_hold, order)
+    # Asked at once (the lapse's after-commit signal), not only at the next beat's scan.
+    assert Notice.objects.filter(kind=NoticeKind.CONFIRM_PAYMENT, order=order).exists()
+    run_all()
+
+    (email,) = confirm_emails()
+    assert email.to == ["ada@example.com"]
+    assert "The hold on your card for them has ended" in email.body
+    assert "could not be renewed" not in email.body and "hold ends on" not in email.body
+    assert "Still to charge: £152.00, charged only as your items ship." in email.body
+
+    run_on_commit(lapse_hold, order)  # lapsing again (a duplicate webhook, the next sweep)
+    run_all()
+    assert len(confirm_emails()) == 1
+
+
+def test_customer_asked_about_a_lapsed_hold_even_when_the_signal_was_lost(order):
+    lapse_hold(order)  # its on-commit signal never runs
+    assert PaymentAuthorisation.objects.get(order=order).status == "expired"
+    assert confirm_emails() == []
+
+    run_all()
+    (email,) = confirm_emails()
+    assert "has ended" in email.body
+
+
+def test_holds_that_lapsed_long_ago_are_not_asked_about_by_the_scan(order):
+    """A shop upgrading with old lapsed authorisations does not email their customers now."""
+    lapse_hold(order)
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=30 + 1)
+    PaymentAuthorisation.objects.filter(order=order).update(date_updated=long_ago)
+
+    run_all()
+    assert confirm_emails() == []

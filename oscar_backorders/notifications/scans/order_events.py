@@ -8,7 +8,7 @@ import datetime
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -85,13 +85,14 @@ def scan_order_events(*, now: datetime.datetime | None = None) -> list[int]:
                 )
                 if notice is not None:
                     claimed.append(notice.pk)
-    claimed.extend(_confirm_payments_not_asked())
+    claimed.extend(_confirm_payments_not_asked(since))
     return claimed
 
 
-def _confirm_payments_not_asked() -> list[int]:
+def _confirm_payments_not_asked(since: datetime.datetime) -> list[int]:
     """Ask every customer whose payment waits for them, should the after-commit signal that
-    asks at once have been lost (a process that died right after the commit)."""
+    asks at once have been lost (a process that died right after the commit). An authorisation
+    that lapsed counts while it changed within the lookback (not years-old ones)."""
     asked = model("Notice")._default_manager.filter(
         order_id=OuterRef("order_id"),
         kind=NoticeKind.CONFIRM_PAYMENT,
@@ -99,7 +100,10 @@ def _confirm_payments_not_asked() -> list[int]:
     )
     order_ids = (
         model("PaymentAuthorisation")
-        ._default_manager.filter(status=AuthorisationStatus.NEEDS_CUSTOMER)
+        ._default_manager.filter(
+            Q(status=AuthorisationStatus.NEEDS_CUSTOMER)
+            | Q(status=AuthorisationStatus.EXPIRED, date_updated__gte=since)
+        )
         .exclude(Exists(asked))
         .values_list("order_id", flat=True)
         .distinct()
@@ -142,7 +146,8 @@ def claim_confirm_payment(order_id: int) -> int | None:
     """Claim the email asking the customer to confirm payment, once per authorisation.
 
     For the order's latest authorisation when it waits for the customer (its renewal failed or
-    could not be done); version: the authorisation's id, so the same authorisation is never
+    could not be done, or the provider let it lapse: the deadline passed, or Stripe cancelled
+    it); version: the authorisation's id, so the same authorisation is never
     asked about twice however often ``authorisation_expiring`` is sent. Returns the notice id.
     """
     authorisation = (
@@ -152,7 +157,10 @@ def claim_confirm_payment(order_id: int) -> int | None:
         .values_list("pk", "status")
         .first()
     )
-    if authorisation is None or authorisation[1] != AuthorisationStatus.NEEDS_CUSTOMER:
+    if authorisation is None or authorisation[1] not in (
+        AuthorisationStatus.NEEDS_CUSTOMER,
+        AuthorisationStatus.EXPIRED,
+    ):
         return None
     customers = customers_of([order_id])
     if order_id not in customers:
