@@ -5,6 +5,10 @@ PaymentIntents (none of the events the shop reconciles: no ``payment_intent.canc
 ``amount_capturable_updated``, ``charge.captured`` or ``charge.refunded``), so this proves the
 signature scheme and the recording against a real emitter; the reconciliation itself is tested
 with signed payloads in ``test_webhooks.py``.
+
+PostgreSQL only: the live server's thread writes the event while this test's thread polls for
+it, and SQLite's shared in-memory database refuses a write while another connection reads
+("database table is locked"), at random.
 """
 
 from __future__ import annotations
@@ -18,7 +22,11 @@ from oscar.core.loading import get_model
 
 from tests.payments_support import stripe_card
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.localstripe]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.localstripe,
+]
 
 ProviderEvent = get_model("oscar_backorders", "ProviderEvent")
 SECRET = "whsec_localstripe"
