@@ -24,12 +24,12 @@ from rest_framework import status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 
-from oscar_backorders import services
 from oscar_backorders.api import merchant_serializers as ms
 from oscar_backorders.api.base import BackorderAPIView, HasBackorderPermissions
 from oscar_backorders.console import action_forms
 from oscar_backorders.console.actions import ACTION_PERMISSIONS
 from oscar_backorders.console.risk import OPEN_STATUSES, at_risk_above, likely_missed_from
+from oscar_backorders.console.runners import SPECS
 from oscar_backorders.exceptions import BackorderError
 
 try:
@@ -150,7 +150,11 @@ class QueueActionView(BackorderAPIView):
         cls.required_permissions = {"*": (ACTION_PERMISSIONS[cls.action],)}
 
     def apply(self, form: Any, lines: list[Any]) -> tuple[str, list[int]]:
-        raise NotImplementedError
+        """The admin's own runner for this action: the same services, checks and refusals."""
+        spec = SPECS[self.action]
+        outcome = spec.run(form, lines, self.request.user)
+        changed = [line.pk for line, _message in outcome.changed]
+        return _changed(str(spec.title), len(changed)), changed
 
     def post(self, request: Any) -> Response:
         serializer = self.serializer_class(data=request.data)
@@ -195,16 +199,6 @@ class SetEstimateView(QueueActionView):
     serializer_class = ms.EstimateSerializer
     form_class = action_forms.EstimateForm
 
-    def apply(self, form: Any, lines: list[Any]) -> tuple[str, list[int]]:
-        changed = []
-        for line in lines:
-            new_date = form.new_date_for(line)
-            if new_date != line.estimated_date:
-                reason = form.cleaned_data["reason"]
-                services.set_estimate(line.pk, new_date, reason=reason, actor=self.request.user)
-                changed.append(line.pk)
-        return _changed(_("Set or shift the estimated ship date"), len(changed)), changed
-
 
 class SetPriorityView(QueueActionView):
     """Change the priority of waiting lines (higher is served first when stock arrives)."""
@@ -213,15 +207,6 @@ class SetPriorityView(QueueActionView):
     serializer_class = ms.PrioritySerializer
     form_class = action_forms.PriorityForm
 
-    def apply(self, form: Any, lines: list[Any]) -> tuple[str, list[int]]:
-        priority, reason = form.cleaned_data["priority"], form.cleaned_data["reason"]
-        changed = []
-        for line in lines:
-            if line.priority != priority:
-                services.set_priority(line.pk, priority, actor=self.request.user, reason=reason)
-                changed.append(line.pk)
-        return _changed(_("Change priority"), len(changed)), changed
-
 
 class CancelWaitingView(QueueActionView):
     """Cancel waiting units of lines (the customer is told)."""
@@ -229,13 +214,6 @@ class CancelWaitingView(QueueActionView):
     action = "cancel_waiting"
     serializer_class = ms.QuantitySerializer
     form_class = action_forms.CancelForm
-
-    def apply(self, form: Any, lines: list[Any]) -> tuple[str, list[int]]:
-        reason = form.cleaned_data["reason"]
-        for line in lines:
-            quantity = form.quantity_for(line)
-            services.cancel_units(line.pk, quantity, actor=self.request.user, reason=reason)
-        return _changed(_("Cancel waiting units"), len(lines)), [line.pk for line in lines]
 
 
 class AllocateView(QueueActionView):
@@ -247,10 +225,8 @@ class AllocateView(QueueActionView):
     form_class = action_forms.AllocateForm
 
     def apply(self, form: Any, lines: list[Any]) -> tuple[str, list[int]]:
-        from oscar_backorders.console.runners import run_allocate_now
-
-        # The admin's own runner: the same allocation, the same report in the same words.
-        outcome = run_allocate_now(form, lines, self.request.user)
+        # The runner's report says what the allocation did (units, lines ready, nothing to do).
+        outcome = SPECS[self.action].run(form, lines, self.request.user)
         return outcome.report, sorted(outcome.filled)
 
 
@@ -264,27 +240,13 @@ class ShipView(QueueActionView):
     all_or_nothing = False
 
     def apply(self, form: Any, lines: list[Any]) -> tuple[str, list[int]]:
-        from oscar_backorders.payments.shipping import ship
-
-        by_order: dict[int, list[Any]] = {}
-        for line in lines:
-            by_order.setdefault(line.order_id, []).append(line)
-        changed: list[int] = []
-        failures = []
-        reason = form.cleaned_data.get("reason") or ""
-        for order_id, order_lines in by_order.items():
-            quantities = {line.line_id: form.quantity_for(line) for line in order_lines}
-            try:
-                with transaction.atomic():
-                    ship(order_id, quantities, actor=self.request.user, reason=reason)
-            except (BackorderError, ValueError) as exc:
-                failures.append(f"{order_lines[0].order.number}: {exc}")
-                continue
-            changed.extend(line.pk for line in order_lines)
+        outcome = SPECS[self.action].run(form, lines, self.request.user)
+        changed = [line.pk for line, _message in outcome.changed]
+        failures = outcome.refusals
         not_shipped = _("Not shipped: %(failures)s") % {"failures": "; ".join(failures)}
         if failures and not changed:
             raise BackorderError(not_shipped)
-        detail = _changed(_("Ship and capture payment"), len(changed))
+        detail = _changed(str(SPECS[self.action].title), len(changed))
         return (f"{detail} {not_shipped}" if failures else detail), changed
 
 

@@ -221,11 +221,12 @@ def run_ship_and_capture(form: Any, lines: list[Any], actor: Any) -> Outcome:
     for line in lines:
         by_order.setdefault(line.order_id, []).append(line)
     outcome = Outcome()
+    reason = form.cleaned_data.get("reason") or ""
     for order_lines in by_order.values():
         quantities = {line.line_id: form.quantity_for(line) for line in order_lines}
         try:
             with transaction.atomic():
-                ship(order_lines[0].order_id, quantities, actor=actor)
+                ship(order_lines[0].order_id, quantities, actor=actor, reason=reason)
         except (BackorderError, ValueError) as exc:
             outcome.refusals.append(f"{order_lines[0].order.number}: {exc}")
             continue

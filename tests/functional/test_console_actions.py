@@ -265,7 +265,7 @@ def fake_allocation(monkeypatch):
 def fake_shipping(monkeypatch):
     calls = []
 
-    def ship(order_id, line_quantities, *, actor):
+    def ship(order_id, line_quantities, *, actor, reason=""):
         calls.append((order_id, dict(line_quantities), actor))
         if getattr(ship, "fail", False):
             raise BackorderError("Card declined")

@@ -112,5 +112,7 @@ def test_per_day_mase_on_intermittent_demand_rewards_forecasting_nothing_not_the
         ref = bench.references(kind, *bench.QUICK)
         assert abs(ref["oracle"]) < 0.05, kind
         assert ref["zero"] > 0.2, kind
-        assert ref["zero_total"] < -0.5, kind  # ...and forecasting nothing is useless for a lead time
+        assert ref["zero_total"] < -0.5, (
+            kind
+        )  # ...and forecasting nothing is useless for a lead time
         assert ref["oracle_total"] > 0, kind
