@@ -149,6 +149,9 @@ class AbstractPaymentCapture(models.Model):
     #: ``{"<order line id>": quantity}``: the part of it that was backordered.
     backorder_quantities = models.JSONField(_("backordered quantities"), default=dict)
     includes_shipping = models.BooleanField(_("includes the shipping charge"), default=False)
+    #: The order's last capture: nothing is left to ship after it, so the provider is told to
+    #: release the rest of the authorisation with it.
+    final = models.BooleanField(_("last capture of the order"), default=False)
     status = models.CharField(
         _("status"),
         max_length=16,

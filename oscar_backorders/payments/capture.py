@@ -149,6 +149,7 @@ def settle_capture(capture_id: int) -> ShipmentResult:
                 amount=capture.amount,
                 currency=capture.currency,
                 idempotency_key=capture.idempotency_key,
+                final=capture.final,
             )
         except GatewayError as exc:
             return _record_failure(capture.pk, exc, outcome_unknown=isinstance(exc, GatewayTimeout))
@@ -258,7 +259,11 @@ def _post_capture(authorisation: Any, capture: Any, answer: Capture) -> None:
             LedgerKind.RELEASED,
             ledger.held(authorisation),
             reference=answer.reference,
-            note="released by the provider with a partial capture",
+            note=(
+                "released with the order's last capture"
+                if capture.final
+                else "released by the provider with a partial capture"
+            ),
         )
 
 

@@ -79,6 +79,7 @@ class ShipmentQuote:
 
     ``line_amounts`` maps each shipped order line id to the value of its units (zero for units
     paid at checkout); ``extras`` is the shipping charge and surcharges this shipment takes.
+    ``last``: after it, no unit of the order is left to ship (the rest is cancelled).
     """
 
     order_id: int
@@ -89,6 +90,7 @@ class ShipmentQuote:
     includes_shipping: bool
     prepaid: bool
     backordered: dict[str, int]
+    last: bool = False
 
     @property
     def amount(self) -> Decimal:
@@ -210,6 +212,7 @@ def price_shipment(
         includes_shipping=includes_shipping,
         prepaid=accounts.prepaid,
         backordered=backordered,
+        last=units_left_after == 0,
     )
 
 
@@ -268,6 +271,10 @@ def plan_shipment(
             order_id=order_id,
         )
     sequence = accounts.next_sequence
+    # The order's last capture tells the provider so (multicapture then releases the rest at
+    # once), unless an earlier capture still draws from the same authorisation. Kept on the
+    # capture: every retry under its key sends the same parameters.
+    final = quote.last and unsettled_captures(authorisation) == 0
     return PaymentCapture._default_manager.create(
         order=order,
         authorisation=authorisation,
@@ -280,6 +287,7 @@ def plan_shipment(
         line_quantities={str(k): v for k, v in sorted(quantities.items())},
         backorder_quantities=quote.backordered,
         includes_shipping=quote.includes_shipping,
+        final=final,
         actor=actor if getattr(actor, "pk", None) else None,
         reason=reason[:255],
         # Due for the retry task should this process die before the capture is settled.
