@@ -47,6 +47,9 @@ class AbstractConsoleJob(models.Model):
     #: Why batches or lines were refused, in the merchant's words.
     refusals = models.JSONField(_("refusals"), default=list)
     message = models.TextField(_("result"), blank=True)
+    #: The worker running the job holds it until then (renewed before each batch); a job whose
+    #: lease ran out, or that no worker took, is queued again by the sweep.
+    lease_until = models.DateTimeField(_("held by a worker until"), null=True, blank=True)
     date_created = models.DateTimeField(_("created"), auto_now_add=True)
     date_updated = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -13,16 +13,25 @@ done; the job goes on with the next batch. "Ship and capture" is the exception t
 path makes too: each order commits on its own (money captured must stay recorded), and the
 job's progress is saved after the batch. A worker that stops mid-job leaves ``batches_done``
 where it was; the task runs again (``acks_late``) and goes on from there.
+
+One worker at a time: :func:`run_job` first takes the job's lease (``lease_until``, renewed
+before each batch), and a task that finds it held by another worker returns at once, so a
+duplicated message never applies a batch twice. :func:`resume_stalled_jobs` (the
+``backorders.console.resume-jobs`` schedule) queues the task again for a job no worker took
+within :data:`STALLED_AFTER` (its message lost by the broker) and for one whose lease ran out
+(its worker died and the broker did not hand the message out again).
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -41,6 +50,10 @@ logger = logging.getLogger(__name__)
 RUN_CONSOLE_JOB_TASK = "oscar_backorders.console.tasks.run_console_job"
 
 BATCH_LINES = 100
+#: How long a worker holds a job without finishing a batch before another may take it over.
+LEASE = datetime.timedelta(minutes=30)
+#: A job no worker took within this long is queued again.
+STALLED_AFTER = datetime.timedelta(minutes=5)
 
 
 def cut_batches(spec: ActionSpec, lines: Sequence[Any], size: int | None = None) -> list[list[int]]:
@@ -134,6 +147,7 @@ def _record(job: Any, index: int, outcome: Outcome) -> None:
     job.batches_done = index + 1
     job.done = min(job.total, job.done + len(job.batches[index]))
     job.status = JobStatus.RUNNING
+    job.lease_until = timezone.now() + LEASE
     job.save()
     for line, message in outcome.changed:
         LogEntry.objects.log_actions(
@@ -179,7 +193,7 @@ def run_job(job_id: int) -> Any:
     """
     ConsoleJob = get_model("oscar_backorders", "ConsoleJob")
     job = ConsoleJob._default_manager.filter(pk=job_id).select_related("user").first()
-    if job is None or job.status == JobStatus.DONE:
+    if job is None or job.status == JobStatus.DONE or not _claim(job_id):
         return job
     spec = SPECS[job.action]
     with translation.override(job.language or None):
@@ -196,8 +210,11 @@ def run_job(job_id: int) -> Any:
                 if index >= len(job.batches):
                     job.status = JobStatus.DONE
                     job.message = summary(job)
+                    job.lease_until = None
                     job.save()
                     return job
+                job.lease_until = timezone.now() + LEASE
+                job.save(update_fields=["lease_until"])
                 if spec.all_or_nothing:
                     _record(job, index, _attempt(spec, job, index))
                     continue
@@ -206,6 +223,41 @@ def run_job(job_id: int) -> Any:
                 job = ConsoleJob._default_manager.select_for_update().get(pk=job_id)
                 if job.batches_done == index:
                     _record(job, index, outcome)
+
+
+def _claim(job_id: int) -> bool:
+    """Take job ``job_id``'s lease unless another worker holds it (one atomic UPDATE)."""
+    ConsoleJob = get_model("oscar_backorders", "ConsoleJob")
+    now = timezone.now()
+    free = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    claimed = (
+        ConsoleJob._default_manager.filter(free, pk=job_id)
+        .exclude(status=JobStatus.DONE)
+        .update(lease_until=now + LEASE)
+    )
+    return claimed == 1
+
+
+def resume_stalled_jobs(*, now: datetime.datetime | None = None) -> list[int]:
+    """Queue the task again for every unfinished job no worker took within
+    :data:`STALLED_AFTER` or whose worker's lease ran out; returns their ids.
+
+    Safe to run at any time and concurrently: a job a worker holds is left alone, and a task
+    queued twice for the same job runs it once (:func:`_claim`).
+    """
+    ConsoleJob = get_model("oscar_backorders", "ConsoleJob")
+    now = now or timezone.now()
+    stalled = (
+        ConsoleJob._default_manager.exclude(status=JobStatus.DONE)
+        .filter(
+            Q(lease_until__lte=now)
+            | Q(lease_until__isnull=True, date_updated__lte=now - STALLED_AFTER)
+        )
+        .order_by("pk")
+    )
+    ids = list(stalled.values_list("pk", flat=True))
+    enqueue_after_commit(RUN_CONSOLE_JOB_TASK, [(pk,) for pk in ids])
+    return ids
 
 
 def progress(job: Any) -> dict[str, Any]:
@@ -221,4 +273,14 @@ def progress(job: Any) -> dict[str, Any]:
     }
 
 
-__all__ = ["BATCH_LINES", "cut_batches", "progress", "run_job", "start_job", "summary"]
+__all__ = [
+    "BATCH_LINES",
+    "LEASE",
+    "STALLED_AFTER",
+    "cut_batches",
+    "progress",
+    "resume_stalled_jobs",
+    "run_job",
+    "start_job",
+    "summary",
+]

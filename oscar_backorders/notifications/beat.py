@@ -101,6 +101,12 @@ SCHEDULES: tuple[Schedule, ...] = (
         at=("0", "7"),
     ),
     Schedule(
+        "backorders.console.resume-jobs",
+        "oscar_backorders.console.tasks.resume_stalled_console_jobs",
+        "Queue again the merchant console's bulk jobs that no worker took, or whose worker died.",
+        every_seconds=300,
+    ),
+    Schedule(
         "backorders.supply.nightly-recompute",
         "oscar_backorders.supply.tasks.nightly_full_recompute",
         "Recompute every waiting line's estimate from inbound supply.",

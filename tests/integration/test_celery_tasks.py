@@ -95,6 +95,7 @@ def test_worker_of_an_app_that_does_not_autodiscover_knows_them_too():
 #: existing shops store these strings, so a renamed or moved task must keep its ``name=``.
 REGISTERED_TASK_NAMES = frozenset(
     {
+        "oscar_backorders.console.tasks.resume_stalled_console_jobs",
         "oscar_backorders.console.tasks.run_console_job",
         "oscar_backorders.notifications.tasks.dispatch_due_notices",
         "oscar_backorders.notifications.tasks.expire_delay_consents",
