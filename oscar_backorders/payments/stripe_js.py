@@ -24,52 +24,13 @@ from decimal import Decimal
 from typing import Any
 
 #: Stripe.js' locales (https://docs.stripe.com/js/appendix/supported_locales).
-STRIPE_LOCALES = frozenset(
-    [
-        "ar",
-        "bg",
-        "cs",
-        "da",
-        "de",
-        "el",
-        "en",
-        "en-GB",
-        "es",
-        "es-419",
-        "et",
-        "fi",
-        "fil",
-        "fr",
-        "fr-CA",
-        "he",
-        "hr",
-        "hu",
-        "id",
-        "it",
-        "ja",
-        "ko",
-        "lt",
-        "lv",
-        "ms",
-        "mt",
-        "nb",
-        "nl",
-        "pl",
-        "pt",
-        "pt-BR",
-        "ro",
-        "ru",
-        "sk",
-        "sl",
-        "sv",
-        "th",
-        "tr",
-        "vi",
-        "zh",
-        "zh-HK",
-        "zh-TW",
-    ]
-)
+# fmt: off
+STRIPE_LOCALES = frozenset([
+    "ar", "bg", "cs", "da", "de", "el", "en", "en-GB", "es", "es-419", "et", "fi", "fil", "fr",
+    "fr-CA", "he", "hr", "hu", "id", "it", "ja", "ko", "lt", "lv", "ms", "mt", "nb", "nl", "pl",
+    "pt", "pt-BR", "ro", "ru", "sk", "sl", "sv", "th", "tr", "vi", "zh", "zh-HK", "zh-TW",
+])
+# fmt: on
 
 #: Django language codes whose Stripe.js locale is not their own code.
 LANGUAGE_TO_LOCALE = {"zh-hans": "zh", "zh-cn": "zh", "zh-hant": "zh-TW", "nn": "nb", "no": "nb"}
