@@ -108,6 +108,9 @@ DEFAULTS: dict[str, Any] = {
     # no card form is shown), and where Stripe.js is loaded from (tests: localstripe's copy).
     "STRIPE_PUBLISHABLE_KEY": "",
     "STRIPE_JS_URL": "https://js.stripe.com/v3/",
+    # Which Stripe.js form the pages show: "payment" (the Payment Element, created without an
+    # intent; cards and the wallets that pay by card) or "card" (the older Card Element).
+    "STRIPE_ELEMENT": "payment",
     # --- Supply: inbound purchase orders, available-to-promise, restock allocation ---
     # Dotted path of the class that orders waiting lines for restock allocation and dating
     # (see oscar_backorders/priorities.py). The default is FIFO unless a merchant set a priority.
@@ -264,6 +267,11 @@ RULES: dict[str, Rule | None] = {
     "STRIPE_PUBLISHABLE_KEY": Text(check_id=_PAYMENT_TEXT, starts_with=("pk_",)),
     "STRIPE_JS_URL": Text(
         check_id=_PAYMENT_TEXT, empty_allowed=False, starts_with=("https://", "http://")
+    ),
+    "STRIPE_ELEMENT": OneOf(
+        check_id=_PAYMENT_CHOICE,
+        choices=("payment", "card"),
+        advice='"payment" shows Stripe\'s Payment Element, "card" its Card Element.',
     ),
     "PRIORITY_ORDER": DottedPath(
         check_id=_PRIORITY_PATH,

@@ -82,12 +82,19 @@ def allocate(line, quantity):
 
 #: Runs localstripe's aiohttp app on 127.0.0.1 only (its own ``localstripe`` command listens on
 #: every interface) and keeps its store in memory (it would otherwise pickle it into /tmp).
+#: localstripe 1.15 refuses ``setup_future_usage`` on a PaymentIntent (Stripe takes it; the
+#: plugin sends it at checkout): the launcher lets it through and keeps it on the intent.
 LOCALSTRIPE = """
 import sys
 from aiohttp import web
-from localstripe.resources import store
+from localstripe.resources import PaymentIntent, store
 from localstripe.server import app
 store.dump_to_disk = lambda: None
+_init = PaymentIntent.__init__
+def _init_keeping_future_usage(self, setup_future_usage=None, **kwargs):
+    _init(self, **kwargs)
+    self.setup_future_usage = setup_future_usage
+PaymentIntent.__init__ = _init_keeping_future_usage
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
 """
 

@@ -7,8 +7,8 @@ that forked the checkout app::
         pass
 
 The payment token comes from the POSTed ``payment_token`` field (the sandbox's test payment
-form; Stripe.js' card form, ``oscar_backorders/payments/stripe_card.html``, puts a PaymentMethod
-id there); override :meth:`get_payment_token` to take it from elsewhere. When the card issuer
+form; Stripe.js' form, ``oscar_backorders/payments/stripe_card.html`` (the Payment Element or
+the Card Element), puts a PaymentMethod id there); override :meth:`get_payment_token` to take it from elsewhere. When the card issuer
 asks for 3-D Secure, the preview is shown again with the issuer's step; the page then posts the
 provider's payment back as ``payment_intent``, and it is recorded only once the gateway re-read
 it as authorised (:mod:`.next_action`).
@@ -104,6 +104,8 @@ class AuthoriseAtCheckoutMixin:
                 self._bo_session(),
                 self._bo_order_number(basket),
                 with_action=self.request.method == "POST",  # type: ignore[attr-defined]
+                amount=order_total.incl_tax,
+                currency=order_total.currency,
             )
             if card_form:
                 context.setdefault("backorders_card_form", card_form)

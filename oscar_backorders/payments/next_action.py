@@ -2,10 +2,11 @@
 
 When a gateway answers :class:`~.gateways.exceptions.ActionRequired`, the page (checkout preview
 or confirm-payment) remembers the provider's payment in the session, shows the provider's step
-with its client secret (``oscar_backorders/payments/stripe_card.html``), and posts the payment's
-reference back. :func:`confirmed` then accepts it only if it is the one this session was asked
-for, for this order, and the gateway re-reads it as authorised at the provider: the browser's
-word is never taken. Nothing here moves money.
+with its client secret (``oscar_backorders/payments/stripe_card.html``: Stripe's Payment Element
+or Card Element, :mod:`.stripe_js`), and posts the payment's reference back. :func:`confirmed`
+then accepts it only if it is the one this session was asked for, for this order, and the
+gateway re-reads it as authorised at the provider: the browser's word is never taken. Nothing
+here moves money.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from oscar_backorders.app_settings import backorder_settings
+from oscar_backorders.payments import stripe_js
 from oscar_backorders.payments.gateways.base import Authorisation
 from oscar_backorders.payments.gateways.exceptions import ActionRequired, AuthorisationMismatch
 
@@ -73,20 +76,38 @@ def confirmed(
 
 
 def card_form_context(
-    gateway: Any, session: Any, order_number: str | None, *, with_action: bool = True
+    gateway: Any,
+    session: Any,
+    order_number: str | None,
+    *,
+    with_action: bool = True,
+    amount: Decimal | None = None,
+    currency: str = "",
 ) -> dict[str, Any]:
     """What ``stripe_card.html`` needs; empty when the gateway has no browser form.
 
     ``with_action``: run the pending 3-D Secure step (the answer to the post that asked for it);
-    a later visit of the page shows the card form again instead.
+    a later visit of the page shows the card form again instead. ``amount``/``currency``: what
+    the page's post authorises; the Payment Element (``BACKORDERS_STRIPE_ELEMENT = "payment"``)
+    is created with it (:mod:`.stripe_js`). Without an amount the Card Element is shown.
     """
     key = backorder_settings.STRIPE_PUBLISHABLE_KEY
     if not (key and getattr(gateway.capabilities, "client_confirmation", False)):
         return {}
     action = pending(session, order_number) if order_number and with_action else None
+    language = get_language()
+    element = backorder_settings.STRIPE_ELEMENT
+    if element == "payment" and not (amount and currency):
+        element = "card"
     return {
         "publishable_key": key,
         "js_url": backorder_settings.STRIPE_JS_URL,
         "client_secret": action["client_secret"] if action else "",
         "reference": action["reference"] if action else "",
+        "element": element,
+        "elements_options": (
+            stripe_js.payment_element_options(amount, currency, language)
+            if element == "payment" and amount and currency
+            else {"locale": stripe_js.stripe_locale(language)}
+        ),
     }

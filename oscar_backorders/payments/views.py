@@ -36,6 +36,7 @@ from oscar_backorders.payments.gateways.exceptions import (
     GatewayError,
     PaymentDeclined,
 )
+from oscar_backorders.payments.lifecycle import current_authorisation, still_owed
 from oscar_backorders.payments.money import order_money
 
 #: How long a confirm-payment link stays valid (seconds).
@@ -84,11 +85,20 @@ class ConfirmPaymentView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def card_form(self) -> dict[str, Any]:
+        # Not kept between calls: a post that needs 3-D Secure adds the issuer's step.
+        gateway = get_gateway()
+        browser_form = getattr(gateway.capabilities, "client_confirmation", False)
+        latest = current_authorisation(self.order) if browser_form else None
+        owed = still_owed(self.order, latest) if latest is not None else None
         return next_action.card_form_context(
-            get_gateway(),
+            gateway,
             self.request.session,
             self.order.number,
             with_action=self.request.method == "POST",
+            # What confirming authorises (confirmation.confirm_payment): the Payment Element
+            # is created for that amount.
+            amount=owed if owed is not None and owed > 0 else None,
+            currency=latest.currency if latest is not None else "",
         )
 
     def get_form_kwargs(self) -> dict[str, Any]:

@@ -137,6 +137,8 @@ def test_unknown_setting_with_no_close_name_is_an_error_pointing_at_the_docs(set
         ("STRIPE_PUBLISHABLE_KEY", "sk_live_oops", "E112", "start with 'pk_'"),
         ("STRIPE_JS_URL", "", "E112", "non-empty string"),
         ("STRIPE_JS_URL", "//js.stripe.com/v3/", "E112", "start with 'https://' or 'http://'"),
+        ("STRIPE_ELEMENT", "payment_element", "E110", "one of 'payment', 'card'"),
+        ("STRIPE_ELEMENT", None, "E110", "one of 'payment', 'card'"),
         # supply
         ("SERVICE_LEVEL", 1.2, "E201", "from 0.5 up to (not including) 1"),
         ("SERVICE_LEVEL", "high", "E201", "number"),
@@ -197,6 +199,7 @@ def test_invalid_value_is_an_error_naming_the_setting(settings, name, value, che
         ("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 600),
         ("STRIPE_PUBLISHABLE_KEY", "pk_test_123"),
         ("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com/v3/"),
+        ("STRIPE_ELEMENT", "card"),
         ("PAYMENT_RETRY_DELAYS_MINUTES", [1, 2.5]),
         ("CONSOLE_TASK_THRESHOLD", 500),
     ],

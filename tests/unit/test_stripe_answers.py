@@ -121,6 +121,16 @@ def test_authorisation_asks_for_multicapture_and_extended_authorisation_when_pla
     assert params["payment_method_types"] == ["card"]
 
 
+def test_checkout_intent_is_set_up_for_later_shipments_as_the_payment_element_is_when_placed():
+    gateway, recorder = gateway_answering(intent(latest_charge=charge()))
+    authorise(gateway)
+    (_kind, params), *_ = recorder.requests
+    # Stripe requires the intent to match what the page's Payment Element was created with.
+    assert params["setup_future_usage"] == "off_session"
+    assert params["capture_method"] == "manual"
+    assert params["payment_method_types"] == ["card"]
+
+
 def test_extended_authorisation_sets_the_deadline_from_capture_before_when_granted():
     answer = intent(latest_charge=charge(extended="enabled", before=CAPTURE_BEFORE))
     gateway, _recorder = gateway_answering(answer)

@@ -5,8 +5,10 @@
 
 - Checkout: the payment token is a PaymentMethod id (``pm_…``) made by Stripe.js on the page.
   The adapter creates a Customer, attaches the PaymentMethod to it (so later shipments can be
-  charged off-session), and confirms a card PaymentIntent with ``capture_method="manual"``,
-  asking for multicapture and extended authorisation ``"if_available"``.
+  charged off-session), and confirms a card PaymentIntent with ``capture_method="manual"`` and
+  ``setup_future_usage="off_session"`` (the values the page's Payment Element is created with,
+  :mod:`oscar_backorders.payments.stripe_js`), asking for multicapture and extended
+  authorisation ``"if_available"``.
 - 3-D Secure: an intent that answers ``requires_action`` raises :class:`ActionRequired` with its
   client secret; the page runs Stripe.js' next action and posts the intent id back, and
   :meth:`StripeGateway.confirmed_authorisation` re-reads the intent and accepts it only when it
@@ -106,6 +108,13 @@ def _translate(
         return AuthorisationExpired(message, provider_response=body, code=code)
     return GatewayError(message, provider_response=body, code=code)
 
+
+#: The checkout's PaymentIntent: the payment method types it accepts (cards; Apple Pay, Google
+#: Pay and Link pay by card) and how its payment method is used later (off-session, for the
+#: shipments still to come). The page's Payment Element is created with the same values, as
+#: Stripe requires when the intent is created after the Element.
+PAYMENT_METHOD_TYPES = ("card",)
+SETUP_FUTURE_USAGE = "off_session"
 
 #: Asked at every authorisation; Stripe grants each where the card and account allow it and
 #: says so on the charge (``payment_method_details.card.multicapture`` / ``.extended_authorization``).
@@ -209,7 +218,7 @@ class StripeGateway:
     def _intent(self, params: dict[str, Any], key: str) -> Authorisation:
         params = {
             **params,
-            "payment_method_types": ["card"],
+            "payment_method_types": list(PAYMENT_METHOD_TYPES),
             "payment_method_options": CARD_OPTIONS,
         }
         try:
@@ -250,6 +259,7 @@ class StripeGateway:
                 "customer": customer.id,
                 "payment_method": payment_token,
                 "capture_method": "manual",
+                "setup_future_usage": SETUP_FUTURE_USAGE,
                 "confirm": True,
                 "metadata": {"order_number": order_number},
             },

@@ -66,7 +66,7 @@ def asked_for_3ds(client, stripe_page, localstripe_url):
     add_to_basket(client, stocked_product(num_in_stock=5, price=Decimal("12.00")), 2)
     preview = to_preview(client, guest_email="ada@example.com")
     assert f"{localstripe_url}/js.stripe.com/v3/" in preview.content.decode()
-    assert 'id="backorders-card-element"' in preview.content.decode()
+    assert 'id="backorders-payment-element"' in preview.content.decode()
     page = place(client, payment_token=stripe_card(stripe_page, THREE_D_SECURE_CARD))
     assert page.status_code == 200
     return page
@@ -155,7 +155,7 @@ def test_confirm_payment_page_records_the_reread_payment_when_3ds_completed(
     waiting = PaymentAuthorisation.objects.get(order=order)
     assert waiting.status == "needs_customer"
     url = confirmation_url(waiting)
-    assert 'id="backorders-card-element"' in client.get(url).content.decode()
+    assert 'id="backorders-payment-element"' in client.get(url).content.decode()
 
     page = client.post(url, {"payment_token": stripe_card(stripe_page, THREE_D_SECURE_CARD)})
     assert PaymentAuthorisation.objects.filter(order=order).count() == 1
@@ -178,4 +178,4 @@ def test_returning_to_the_preview_shows_the_card_form_when_3ds_was_left_unfinish
 ):
     page = client.get(reverse("checkout:preview"))
     html = page.content.decode()
-    assert 'data-client-secret=""' in html and "backorders-card-element" in html
+    assert 'data-client-secret=""' in html and "backorders-payment-element" in html
