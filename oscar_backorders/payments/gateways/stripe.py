@@ -56,26 +56,7 @@ from oscar_backorders.payments.gateways.exceptions import (
 )
 
 #: ISO currencies Stripe counts in whole units (no minor unit).
-ZERO_DECIMAL = frozenset(
-    [
-        "bif",
-        "clp",
-        "djf",
-        "gnf",
-        "jpy",
-        "kmf",
-        "krw",
-        "mga",
-        "pyg",
-        "rwf",
-        "ugx",
-        "vnd",
-        "vuv",
-        "xaf",
-        "xof",
-        "xpf",
-    ]
-)
+ZERO_DECIMAL = frozenset("bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split())
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -109,8 +90,8 @@ def _translate(
     return GatewayError(message, provider_response=body, code=code)
 
 
-#: The checkout's PaymentIntent: the payment method types it accepts (cards; Apple Pay, Google
-#: Pay and Link pay by card) and how its payment method is used later (off-session, for the
+#: The checkout's PaymentIntent: the payment method types it accepts (cards; Apple Pay and
+#: Google Pay pay by card) and how its payment method is used later (off-session, for the
 #: shipments still to come). The page's Payment Element is created with the same values, as
 #: Stripe requires when the intent is created after the Element.
 PAYMENT_METHOD_TYPES = ("card",)
