@@ -82,8 +82,9 @@ def allocate(line, quantity):
 
 #: Runs localstripe's aiohttp app on 127.0.0.1 only (its own ``localstripe`` command listens on
 #: every interface) and keeps its store in memory (it would otherwise pickle it into /tmp).
-#: localstripe 1.15 refuses ``setup_future_usage`` on a PaymentIntent (Stripe takes it; the
-#: plugin sends it at checkout): the launcher lets it through and keeps it on the intent.
+#: localstripe 1.15 refuses ``setup_future_usage`` and ``use_stripe_sdk`` on a PaymentIntent
+#: (Stripe takes both; the plugin sends them at checkout): the launcher keeps the first on the
+#: intent and lets the second through (localstripe's next action is Stripe.js' in any case).
 LOCALSTRIPE = """
 import sys
 from aiohttp import web
@@ -91,7 +92,7 @@ from localstripe.resources import PaymentIntent, store
 from localstripe.server import app
 store.dump_to_disk = lambda: None
 _init = PaymentIntent.__init__
-def _init_keeping_future_usage(self, setup_future_usage=None, **kwargs):
+def _init_keeping_future_usage(self, setup_future_usage=None, use_stripe_sdk=None, **kwargs):
     _init(self, **kwargs)
     self.setup_future_usage = setup_future_usage
 PaymentIntent.__init__ = _init_keeping_future_usage

@@ -217,3 +217,12 @@ def test_posted_payment_is_a_decline_when_authentication_failed():
     gateway, _recorder = gateway_answering(intent("requires_payment_method"))
     with pytest.raises(PaymentDeclined, match="did not confirm"):
         confirmed(gateway)
+
+
+def test_checkout_intent_asks_for_a_next_action_stripe_js_can_run_when_placed():
+    gateway, recorder = gateway_answering(intent(latest_charge=charge()))
+    authorise(gateway)
+    (_kind, params), *_ = recorder.requests
+    # Confirmed on the server; a 3-D Secure step is then run in the page by handleNextAction.
+    assert params["use_stripe_sdk"] is True
+    assert params["confirm"] is True

@@ -242,6 +242,8 @@ class StripeGateway:
                 "capture_method": "manual",
                 "setup_future_usage": SETUP_FUTURE_USAGE,
                 "confirm": True,
+                # Confirmed here, a 3-D Secure step is then run by Stripe.js' handleNextAction.
+                "use_stripe_sdk": True,
                 "metadata": {"order_number": order_number},
             },
             idempotency_key,
