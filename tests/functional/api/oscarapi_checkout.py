@@ -1,0 +1,37 @@
+"""Walk django-oscar-api's basket and checkout as a headless front end would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oscar.test.factories import CountryFactory
+
+ADDRESS = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "line1": "1 Analytical Row",
+    "line4": "London",
+    "postcode": "N1 9GU",
+}
+
+
+def add(api: Any, product: Any, quantity: int) -> dict[str, Any]:
+    """Put ``quantity`` of ``product`` in the session's basket; returns the basket."""
+    url = f"http://testserver/api/products/{product.pk}/"
+    response = api.post(
+        "/api/basket/add-product/", {"url": url, "quantity": quantity}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def checkout(api: Any, basket: dict[str, Any], **extra: Any) -> Any:
+    """POST oscarapi's checkout for ``basket`` as a guest shipping to London."""
+    CountryFactory(iso_3166_1_a2="GB", is_shipping_country=True)
+    data = {
+        "basket": basket["url"],
+        "guest_email": "ada@example.com",
+        "shipping_address": {**ADDRESS, "country": "http://testserver/api/countries/GB/"},
+        **extra,
+    }
+    return api.post("/api/checkout/", data, format="json")
