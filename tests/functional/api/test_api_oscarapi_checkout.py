@@ -7,11 +7,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from oscar.core.loading import get_model
-from oscar.test.factories import PartnerFactory
+from oscar.test.factories import PartnerFactory, UserFactory
 from oscarapi import settings as oscarapi_settings
 
 from tests.factories import stocked_product
 from tests.functional.api.oscarapi_checkout import add, checkout
+from tests.helpers import basket_with, place
 
 pytestmark = pytest.mark.django_db
 
@@ -78,10 +79,11 @@ def test_checkout_ignores_payment_fields_when_the_shop_did_not_opt_into_payments
     assert gateway.calls == [] and not PaymentAuthorisation.objects.exists()
 
 
-def _refused_without_a_trace(response, product, *, allocated_before):
+def _refused_without_a_trace(response, product, *, allocated_before, orders_before=0):
     assert response.status_code == 400, response.content
     (message,) = response.json()["non_field_errors"]
-    assert not Order.objects.exists() and not BackorderLine.objects.exists()
+    assert Order.objects.count() == orders_before
+    assert BackorderLine.objects.count() == orders_before
     assert not ShippingAddress.objects.exists()
     assert StockRecord.objects.get(product=product).num_allocated == allocated_before
     return message
@@ -92,7 +94,7 @@ def test_checkout_is_refused_with_the_caps_message_and_nothing_written_when_the_
 ):
     product = stocked_product(num_in_stock=1, cap=5)
     basket = add(api, product, 3)
-    # Meanwhile other customers took the cap: 1 on the shelf + 5 − 4 already waiting = 2 left.
+    # Meanwhile other orders took 5 units (1 from the shelf, 4 waiting): the cap of 5 leaves 1.
     StockRecord.objects.filter(product=product).update(num_allocated=5)
 
     message = _refused_without_a_trace(checkout(api, basket), product, allocated_before=5)
@@ -118,6 +120,26 @@ def test_checkout_is_refused_with_the_limits_message_when_one_order_backorders_t
     message = _refused_without_a_trace(checkout(api, basket), product, allocated_before=0)
 
     assert message.startswith(f"At most 1 of '{product.get_title()}' can be ordered on backorder")
+
+
+def test_checkout_is_refused_with_the_limits_message_when_the_customer_has_too_many_waiting(
+    api, strategy, today, no_payments
+):
+    user = UserFactory()
+    product = stocked_product(num_in_stock=0, customer_cap=3)
+    place(basket_with(strategy, (product, 2)), number="1", user=user)  # 2 already waiting
+    api.force_authenticate(user)
+    basket = add(api, product, 1)
+    # The basket allowed 1 more; a second tab's order meanwhile left none.
+    place(basket_with(strategy, (product, 1)), number="2", user=user)
+
+    message = _refused_without_a_trace(
+        checkout(api, basket), product, allocated_before=3, orders_before=2
+    )
+
+    assert message.startswith(
+        f"At most 3 of '{product.get_title()}' can wait on backorder for one customer"
+    )
 
 
 def _checkout_queries(lines: int, *, mode: str | None, partner) -> int:

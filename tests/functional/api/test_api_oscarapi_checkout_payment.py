@@ -4,12 +4,14 @@ card's ``payment_token`` comes in the request body."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from oscar.core.loading import get_model
 
+from oscar_backorders.payments.gateways.base import Authorisation
 from oscar_backorders.payments.gateways.exceptions import ActionRequired
 from tests.factories import stocked_product
 from tests.functional.api.oscarapi_checkout import add, checkout
@@ -135,18 +137,40 @@ def test_authorisation_is_released_when_the_cap_refuses_the_order_after_it(api, 
     assert sum(gateway.held(ref) for ref in gateway.authorisations) == Decimal("0.00")
 
 
-def test_card_issuers_step_is_answered_402_with_what_the_client_needs_when_3ds_is_asked(
+def test_order_is_placed_once_the_issuer_confirmed_when_the_card_asked_for_3ds(
     api, today, gateway, monkeypatch
 ):
+    """A gateway with the browser step (Stripe): 402 with what Stripe.js needs, then the client
+    posts the confirmed payment back as ``payment_intent``; only that one is accepted."""
+
     def asks_for_3ds(**kwargs):
         raise ActionRequired("authenticate", reference="pi_123", client_secret="pi_123_secret_x")
 
-    monkeypatch.setattr(gateway, "authorise", asks_for_3ds)
+    def confirmed_authorisation(reference, *, amount, currency, order_number):
+        return Authorisation(reference=reference, amount=amount, currency=currency)
 
-    response = checkout(api, add(api, stocked_product(num_in_stock=1), 1), payment_token="pm_1")
+    monkeypatch.setattr(gateway, "authorise", asks_for_3ds)
+    monkeypatch.setattr(gateway, "confirmed_authorisation", confirmed_authorisation, raising=False)
+    monkeypatch.setattr(
+        gateway, "capabilities", replace(gateway.capabilities, client_confirmation=True)
+    )
+    basket = add(api, stocked_product(num_in_stock=1), 1)
+
+    response = checkout(api, basket, payment_token="pm_1")
 
     assert response.status_code == 402
     data = response.json()
     assert data["payment_action"] == {"reference": "pi_123", "client_secret": "pi_123_secret_x"}
     assert data["payment_token"][0].startswith("Your card issuer asks you to confirm this payment")
     assert not Order.objects.exists() and not PaymentAuthorisation.objects.exists()
+
+    forged = checkout(api, basket, payment_intent="pi_other")
+    assert forged.status_code == 400
+    assert forged.json()["payment_token"][0].startswith("This payment confirmation is not for")
+    assert not Order.objects.exists()
+
+    checkout(api, basket, payment_token="pm_1")  # asks again: the step is pending once more
+    placed = checkout(api, basket, payment_intent="pi_123")
+    assert placed.status_code == 200, placed.json()
+    authorisation = PaymentAuthorisation.objects.get()
+    assert (authorisation.reference, authorisation.amount) == ("pi_123", Decimal("10.00"))
