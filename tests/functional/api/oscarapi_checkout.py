@@ -15,23 +15,26 @@ ADDRESS = {
 }
 
 
-def add(api: Any, product: Any, quantity: int) -> dict[str, Any]:
-    """Put ``quantity`` of ``product`` in the session's basket; returns the basket."""
-    url = f"http://testserver/api/products/{product.pk}/"
+def add(api: Any, product: Any, quantity: int, *, prefix: str = "") -> dict[str, Any]:
+    """Put ``quantity`` of ``product`` in the session's basket; returns the basket.
+
+    ``prefix``: the language's URL prefix (``"/nl"``; the sandbox serves oscarapi in
+    ``i18n_patterns``, English unprefixed)."""
+    url = f"http://testserver{prefix}/api/products/{product.pk}/"
     response = api.post(
-        "/api/basket/add-product/", {"url": url, "quantity": quantity}, format="json"
+        f"{prefix}/api/basket/add-product/", {"url": url, "quantity": quantity}, format="json"
     )
     assert response.status_code == 200, response.json()
     return response.json()
 
 
-def checkout(api: Any, basket: dict[str, Any], **extra: Any) -> Any:
+def checkout(api: Any, basket: dict[str, Any], *, prefix: str = "", **extra: Any) -> Any:
     """POST oscarapi's checkout for ``basket`` as a guest shipping to London."""
     CountryFactory(iso_3166_1_a2="GB", is_shipping_country=True)
     data = {
         "basket": basket["url"],
         "guest_email": "ada@example.com",
-        "shipping_address": {**ADDRESS, "country": "http://testserver/api/countries/GB/"},
+        "shipping_address": {**ADDRESS, "country": f"http://testserver{prefix}/api/countries/GB/"},
         **extra,
     }
-    return api.post("/api/checkout/", data, format="json")
+    return api.post(f"{prefix}/api/checkout/", data, format="json")

@@ -171,3 +171,24 @@ def test_checkout_adds_no_query_per_line_to_oscars_own_placement(today, no_payme
 
     assert backordered[5] - backordered[1] == plain[5] - plain[1]
     assert backordered[1] - plain[1] <= 4  # the policy, the promise, the backorder rows
+
+
+def test_cap_refusal_is_in_the_customers_language_when_the_checkout_is_dutch(
+    api, today, no_payments
+):
+    from django.utils import translation
+
+    product = stocked_product(num_in_stock=0, cap=1)
+    basket = add(api, product, 1, prefix="/nl")
+    StockRecord.objects.filter(product=product).update(num_allocated=1)
+
+    response = checkout(api, basket, prefix="/nl")
+
+    message = _refused_without_a_trace(response, product, allocated_before=1)
+
+    with translation.override("nl"):
+        expected = translation.gettext(
+            "Only %(orderable)d of '%(title)s' can be ordered now (you asked for "
+            "%(requested)d). Please reduce the quantity in your basket."
+        ) % {"orderable": 0, "title": product.get_title(), "requested": 1}
+    assert message == expected and "Only" not in message
