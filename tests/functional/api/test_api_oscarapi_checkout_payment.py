@@ -174,3 +174,18 @@ def test_order_is_placed_once_the_issuer_confirmed_when_the_card_asked_for_3ds(
     assert placed.status_code == 200, placed.json()
     authorisation = PaymentAuthorisation.objects.get()
     assert (authorisation.reference, authorisation.amount) == ("pi_123", Decimal("10.00"))
+
+
+def test_second_post_of_a_placed_basket_leaves_the_orders_authorisation_held(api, today, gateway):
+    basket = add(api, stocked_product(num_in_stock=1), 2)
+    assert checkout(api, basket, payment_token="ok").status_code == 200
+    # A double post that passed oscarapi's frozen-basket check before the first froze it.
+    get_model("basket", "Basket").objects.update(status="Open")
+
+    again = checkout(api, basket, payment_token="ok")
+
+    assert again.status_code == 406  # oscarapi: "There is already an order with number …"
+    authorisation = PaymentAuthorisation.objects.get()
+    assert gateway.money_moves("release") == []
+    assert gateway.held(authorisation.reference) == authorisation.amount == Decimal("20.00")
+    assert Order.objects.count() == 1
