@@ -15,6 +15,7 @@ web) but never takes payment: that is left to a view the shop writes (``payment_
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -40,6 +41,9 @@ except ImportError:  # pragma: no cover
 
     def extend_schema_field(*args: Any, **kwargs: Any) -> Any:
         return lambda f: f
+
+
+logger = logging.getLogger(__name__)
 
 
 class OrderSerializer(OscarOrderSerializer):
@@ -156,7 +160,7 @@ class CheckoutSerializer(AuthoriseAtCheckoutMixin, OscarCheckoutSerializer):
             raise serializers.ValidationError(
                 {api_settings.NON_FIELD_ERRORS_KEY: [str(exc)]}, code="unable_to_place_order"
             ) from exc
-        except BaseException:
+        except Exception:
             self._bo_release_unplaced(number)
             raise
 
@@ -180,6 +184,7 @@ class CheckoutSerializer(AuthoriseAtCheckoutMixin, OscarCheckoutSerializer):
                 {"payment_token": [str(exc)]}, code="payment_refused"
             ) from exc
         except PaymentError as exc:
+            logger.exception("Order #%s: the payment provider failed at the API checkout", number)
             raise PaymentUnavailable(
                 _(
                     "A problem occurred while processing payment for this order - no payment "
