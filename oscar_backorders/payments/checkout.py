@@ -188,6 +188,14 @@ class AuthoriseAtCheckoutMixin:
         answer, self._bo_authorisation = self._bo_authorisation, None
         if answer is None:
             return
+        PaymentAuthorisation = get_model("oscar_backorders", "PaymentAuthorisation")
+        if PaymentAuthorisation._default_manager.filter(
+            gateway=self._bo_gateway_name, reference=answer.reference
+        ).exists():
+            # A second post of the same basket (a double click, a retry) got the authorisation
+            # the first one placed its order with: the provider replayed it under the same
+            # idempotency key. It is that order's money; releasing it would leave it unpaid.
+            return
         try:
             get_gateway().release(
                 answer.reference,

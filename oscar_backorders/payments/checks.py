@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core import checks
+from django.utils.module_loading import import_string
 
 
 def _under_test_runner() -> bool:
@@ -110,6 +112,9 @@ def check_payments(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 id="oscar_backorders.W104",
             )
         )
+    if apps.is_installed("oscarapi"):
+        # django-oscar-api's checkout places orders too (the API package alone imports it).
+        messages.extend(import_string("oscar_backorders.api.oscarapi.checks.check_checkout")())
     view = get_class("checkout.views", "PaymentDetailsView")
     if issubclass(view, AuthoriseAtCheckoutMixin):
         return messages

@@ -69,3 +69,14 @@ def test_a_fork_composing_the_mixin_without_a_gateway_is_an_error(settings, monk
     [error] = check_payments()
     assert error.id == "oscar_backorders.E122"
     assert "BACKORDERS_PAYMENT_GATEWAY" in error.msg
+
+
+def test_opted_in_shop_is_warned_when_oscarapis_checkout_does_not_authorise(settings):
+    settings.BACKORDERS_PAYMENT_GATEWAY = DUMMY
+    settings.OSCARAPI_OVERRIDE_MODULES = []
+    [warning] = [m for m in check_payments() if m.id == "oscar_backorders.W105"]
+    assert "oscarapi.serializers.checkout.CheckoutSerializer" in warning.msg
+    assert "OSCARAPI_OVERRIDE_MODULES" in warning.hint
+
+    settings.OSCARAPI_OVERRIDE_MODULES = ["oscar_backorders.api.oscarapi"]
+    assert not [m for m in check_payments() if m.id == "oscar_backorders.W105"]
