@@ -3,7 +3,8 @@
 Products that can be ordered now but ship later (backorder or pre-order), found in one query
 (:func:`ships_later_product_ids`), then dated by the request's strategy in a fixed few queries
 (:func:`ships_later_rows`) so the page can sort by ship date, title or price. The view caches the
-rows; the tiles of a page show their live dates.
+rows under :func:`rows_cache_key` (shared by every visitor whose prices are the same); the tiles
+of a page show their live dates.
 """
 
 from __future__ import annotations
@@ -129,6 +130,45 @@ def load_products(ids: list[int]) -> list[Any]:
     products = Product._default_manager.base_queryset().filter(pk__in=list(ids))
     by_id = {p.pk: p for p in products.select_related("parent__product_class")}
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _defined_by(cls: type, name: str) -> str:
+    """The module of the class in ``cls``'s MRO that defines attribute ``name``."""
+    owner = next((k for k in cls.__mro__ if name in vars(k)), None)
+    return owner.__module__ if owner is not None else ""
+
+
+def prices_vary_by_customer(strategy: Any) -> bool:
+    """Whether ``strategy``'s prices may differ from one customer to another.
+
+    Oscar's own pricing policies price a stock record the same for everyone; a strategy whose
+    ``pricing_policy`` or ``parent_pricing_policy`` is the shop's own may not.
+    """
+    cls = type(strategy)
+    return any(
+        not _defined_by(cls, name).startswith("oscar.apps.partner.")
+        for name in ("pricing_policy", "parent_pricing_policy")
+    )
+
+
+def rows_cache_key(strategy: Any, today: date) -> str:
+    """The cache key of the rows priced by ``strategy`` on ``today``.
+
+    A strategy may say who shares its prices with a ``backorders_price_group()`` method (a
+    string: customer group, currency…). Otherwise visitors share the rows when their strategy
+    prices with Oscar's own policies, and each signed-in customer has their own when the shop's
+    pricing is its own (anonymous visitors share one).
+    """
+    cls = type(strategy)
+    group = getattr(strategy, "backorders_price_group", None)
+    if callable(group):
+        who = f"group:{group()}"
+    elif prices_vary_by_customer(strategy):
+        user = getattr(strategy, "user", None)
+        who = f"user:{user.pk}" if getattr(user, "is_authenticated", False) else "anonymous"
+    else:
+        who = "everyone"
+    return f"oscar_backorders:ships_later:rows:{today.isoformat()}:{cls.__module__}.{cls.__qualname__}:{who}"
 
 
 def ships_later_rows(strategy: Any, ids: list[int]) -> list[Row]:

@@ -197,7 +197,7 @@ class ShipsLaterView(generic.TemplateView):
 
     def get_rows(self) -> list[ships_later.Row]:
         today = timezone.localdate()
-        key = f"oscar_backorders:ships_later:rows:{today.isoformat()}"
+        key = ships_later.rows_cache_key(self.request.strategy, today)
         rows = cache.get(key)
         if rows is None:
             ids = ships_later.ships_later_product_ids(today)

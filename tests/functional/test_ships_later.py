@@ -11,10 +11,13 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from oscar.apps.partner.prices import FixedPrice
+from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 from oscar.test.factories import CategoryFactory, PartnerFactory, UserFactory
 
 from oscar_backorders.abstract_models import PolicyMode
+from oscar_backorders.strategy import add_backorders
 from tests.factories import BackorderPolicyFactory, stocked_product
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +257,80 @@ def test_customer_who_wont_wait_signs_up_for_back_in_stock_alert(client, today):
     assert ProductAlert.objects.get(product=product).user == user
     page = client.get(product.get_absolute_url()).content.decode()
     assert "You have an active stock alert for this product." in page
+
+
+class _MembersPayLess(Default):
+    """A shop's own pricing: signed-in members pay a tenth of the Grinder's price."""
+
+    def pricing_policy(self, product, stockrecord):
+        member = getattr(self.user, "is_authenticated", False) and self.user.first_name == "Member"
+        if member and product.title == "Grinder" and stockrecord:
+            return FixedPrice(
+                currency=stockrecord.price_currency,
+                excl_tax=stockrecord.price / 10,
+                tax=Decimal("0.00"),
+            )
+        return super().pricing_policy(product, stockrecord)
+
+
+class _Selector:
+    def __init__(self, strategy_class):
+        self.strategy_class = strategy_class
+
+    def strategy(self, request=None, user=None, **kwargs):
+        return add_backorders(self.strategy_class(request))
+
+
+def _use_strategy(monkeypatch, strategy_class):
+    from oscar.apps.basket import middleware
+
+    monkeypatch.setattr(middleware, "selector", _Selector(strategy_class))
+
+
+def _price_desc_for(client, first_name=None):
+    if first_name:
+        client.force_login(UserFactory(first_name=first_name))
+    return _tiles(client.get(URL, {"sort_by": "price-desc"}).content.decode())
+
+
+def test_price_order_is_each_customers_own_when_the_shop_prices_by_customer(
+    client, today, monkeypatch
+):
+    _use_strategy(monkeypatch, _MembersPayLess)
+    _three_products()  # Apron £12, Kettle £5, Grinder £30 (£3 for members)
+
+    assert _price_desc_for(client) == ["Grinder", "Apron", "Kettle"]  # fills a cache first
+    assert _price_desc_for(client, "Member") == ["Apron", "Kettle", "Grinder"]
+    assert _price_desc_for(client, "Other") == ["Grinder", "Apron", "Kettle"]
+    client.logout()
+    assert _price_desc_for(client) == ["Grinder", "Apron", "Kettle"]
+
+
+class _PriceGroups(_MembersPayLess):
+    """The same shop, saying who shares prices: members and everyone else."""
+
+    def backorders_price_group(self):
+        member = getattr(self.user, "is_authenticated", False) and self.user.first_name == "Member"
+        return "members" if member else "public"
+
+
+def test_customers_of_one_price_group_share_the_cached_list_when_the_strategy_names_groups(
+    client, today, monkeypatch
+):
+    _use_strategy(monkeypatch, _PriceGroups)
+    _three_products()
+    assert _price_desc_for(client, "Member") == ["Apron", "Kettle", "Grinder"]
+    titled(stocked_product(num_in_stock=0, price=Decimal("1.00")), "Added later")
+
+    # Another member is served the members' cached list; the public fill their own.
+    assert _price_desc_for(client, "Member") == ["Apron", "Kettle", "Grinder"]
+    assert _price_desc_for(client, "Other") == ["Grinder", "Apron", "Kettle", "Added later"]
+
+
+def test_every_visitor_shares_one_cached_list_when_the_shop_prices_with_oscars_policies(
+    client, today
+):
+    _three_products()
+    assert _price_desc_for(client) == ["Grinder", "Apron", "Kettle"]
+    titled(stocked_product(num_in_stock=0, price=Decimal("1.00")), "Added later")
+    assert _price_desc_for(client, "Member") == ["Grinder", "Apron", "Kettle"]
