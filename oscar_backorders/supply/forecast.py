@@ -14,9 +14,11 @@ A small model made for shop demand, so the plugin needs no numerical stack (docs
    interval above Syntetos & Boylan's cut-off) is *intermittent* and gets TSB (Teunissen,
    Syntetos & Babai 2011: the size of a demand and the probability of a day having one are
    smoothed apart, so a product that stops selling decays instead of keeping its old mean);
-   other demand gets simple exponential smoothing. Smoothing constants are picked from a small
-   grid by how well the level matched the mean demand of the next 14 days across the history
-   (a reorder point needs the demand over a lead time, not tomorrow's).
+   other demand gets simple exponential smoothing. TSB's constants are fixed (the probability
+   with a memory like a 90-day window's, sizes with a longer one); picking them from a grid by
+   in-sample error fitted noise and did worse (docs/supply.md, "Backtest"). SES's constant is
+   picked from a small grid by how well the level matched the mean demand of the next 14 days
+   across the history (a reorder point needs the demand over a lead time, not tomorrow's).
 5. The forecast for a day is ``level × weekly × yearly × (1 + uplift of its promotions)``, so a
    promotion raises the demand expected in the lead time *before* it starts.
 
@@ -44,8 +46,11 @@ YEARLY_CORRELATION = 0.75
 #: Half-width (days) of the window the yearly profile is read from.
 YEAR_WINDOW = 15
 SES_ALPHAS = (0.03, 0.1, 0.2, 0.4)
-TSB_ALPHAS = (0.02, 0.05, 0.1)
-TSB_BETAS = (0.01, 0.02, 0.05, 0.1)
+#: TSB's smoothing (fixed, docs/supply.md "Backtest": picking them from a grid by in-sample
+#: error fitted noise and did worse on the lead-time total): of the probability of a day with
+#: demand, and of the size of a demand.
+TSB_PROBABILITY = 0.0175
+TSB_SIZE = 0.02
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,26 +254,21 @@ def _ses(series: Sequence[float]) -> tuple[float, list[float]]:
 
 
 def _tsb(series: Sequence[float]) -> tuple[float, list[float]]:
-    """TSB: demand size smoothed on days with demand, its probability smoothed every day."""
-    best: tuple[float, float, list[float]] | None = None
-    sizes = [y for y in series if y > 0]
-    size0 = statistics.fmean(sizes[:10])
-    prob0 = len(sizes) / len(series)
-    ahead = _ahead(series)
-    for alpha in TSB_ALPHAS:
-        for beta in TSB_BETAS:
-            size, prob, fitted, sse = size0, prob0, [], 0.0
-            for y, target in zip(series, ahead, strict=True):
-                fitted.append(size * prob)
-                prob += beta * ((y > 0) - prob)
-                if y > 0:
-                    size += alpha * (y - size)
-                if target is not None:
-                    sse += (target - size * prob) ** 2
-            if best is None or sse < best[0]:
-                best = (sse, size * prob, fitted)
-    assert best is not None
-    return best[1], best[2]
+    """TSB with fixed smoothing: the probability of a day with demand is smoothed every day
+    with ``TSB_PROBABILITY`` (a memory like the 90-day window's, weighted towards recent days),
+    the size of a demand on days with demand with ``TSB_SIZE`` (sizes change less, so a longer
+    memory cuts their noise). Both are weighted means of what was seen (no starting guess to
+    wear off). Returns the final level and the one-step-ahead fits."""
+    prob_weight = prob_sum = size_weight = size_sum = 0.0
+    fitted = []
+    for y in series:
+        fitted.append(prob_sum / prob_weight * size_sum / size_weight if size_weight else 0.0)
+        prob_weight = prob_weight * (1 - TSB_PROBABILITY) + 1
+        prob_sum = prob_sum * (1 - TSB_PROBABILITY) + (y > 0)
+        if y > 0:
+            size_weight = size_weight * (1 - TSB_SIZE) + 1
+            size_sum = size_sum * (1 - TSB_SIZE) + y
+    return prob_sum / prob_weight * size_sum / size_weight, fitted
 
 
 def backtest(

@@ -92,17 +92,26 @@ def test_backtest_meets_the_targets_on_seeded_synthetic_histories():
     """Issue 16: beat the window mean, by ≥ 20 % on seasonal and promoted histories (MASE of
     the 14-day total, what a reorder point needs; bench/forecast.py prints the full table).
 
-    On intermittent histories the forecast ties the 90-day mean (within a few per cent either
-    way, docs/supply.md): it must not be worse than that."""
+    Both intermittent kinds beat it on the 14-day total here too, but the margin on these eight
+    histories (17 % / 6 %) is their luck, the forecast before fixed TSB smoothing showed it as
+    well: on the full bench it is 0.4 % with the change and 3 % without (docs/supply.md). The
+    next test checks what the fixed smoothing did improve."""
     results = bench.run(*bench.QUICK)
-    for kind in ("smooth", "seasonal", "promoted"):
+    for kind in bench.KINDS:
         assert bench.gain(results[kind], total=True) > 0, kind
     assert bench.gain(results["seasonal"], total=True) >= 0.2
     assert bench.gain(results["promoted"], total=True) >= 0.2
-    for kind in ("intermittent", "intermittent, stationary"):
-        assert bench.gain(results[kind], total=True) > -0.05, kind
     # Per day too, where demand is not intermittent.
     assert bench.gain(results["seasonal"]) >= 0.2 and bench.gain(results["promoted"]) >= 0.2
+
+
+def test_intermittent_forecast_mean_is_closer_to_the_true_mean_than_the_90_day_mean():
+    """What a reorder point reads, without the noise of the days that follow: on 20 histories of
+    each intermittent kind, 8 origins, the forecast's mean demand is at least 12 % closer (mean
+    absolute error) to the true mean than the 90-day mean (16 % with TSB's fixed smoothing; 10 %
+    with the smoothing picked from a grid by in-sample error, as before)."""
+    for kind in ("intermittent", "intermittent, stationary"):
+        assert bench.references(kind, 20, 8)["level"] >= 0.12, kind
 
 
 def test_per_day_mase_on_intermittent_demand_rewards_forecasting_nothing_not_the_truth():
