@@ -120,7 +120,11 @@ def render(notice: Any) -> dict[str, str] | None:
         context = content.build(notice)
         if context is None:
             return None
-        return Dispatcher().get_messages(EMAIL_CODES[notice.kind], context)
+        messages = Dispatcher().get_messages(EMAIL_CODES[notice.kind], context)
+    if context.get("unsubscribe_url"):
+        # For the List-Unsubscribe header (mail.build): a notice the customer may opt out of.
+        messages[mail.UNSUBSCRIBE_URL] = context["unsubscribe_url"]
+    return messages
 
 
 def _reconnect_if_broken() -> None:

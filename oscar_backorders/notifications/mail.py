@@ -7,6 +7,12 @@ alternative, from ``OSCAR_FROM_EMAIL``) and adds:
 - a ``Message-ID`` derived from the notice (:func:`message_id`): every send of one notice carries
   the same one, so a message sent again after a worker stopped is recognisably the same message to
   mail servers, mail clients and providers that deduplicate on it;
+- on a notice the customer may opt out of (the periodic follow-up), ``List-Unsubscribe`` with
+  the signed unsubscribe link and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``
+  (RFC 8058), so mail clients offer their own unsubscribe button and a mailbox provider's
+  one-click POST turns follow-ups off (the link's view takes it without a CSRF token: the
+  signed token in the URL is the authority). Notices the law or the contract requires carry
+  neither: they cannot be unsubscribed from;
 - ``BACKORDERS_NOTICE_EMAIL_HOOK``, called with the message, the notice and its idempotency key
   (:func:`idempotency_key`) before sending, for providers that deduplicate on a key of their own.
 
@@ -33,6 +39,10 @@ from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.notifications.abstract_models import NoticeKind
 
 logger = logging.getLogger(__name__)
+
+#: The key under which :func:`oscar_backorders.notifications.dispatch.render` passes the
+#: notice's unsubscribe link along with Oscar's rendered messages.
+UNSUBSCRIBE_URL = "backorders_unsubscribe_url"
 
 
 def idempotency_key(notice: Any) -> str:
@@ -65,6 +75,17 @@ def account_user(notice: Any) -> Any | None:
     return None
 
 
+def headers(notice: Any, messages: dict[str, str]) -> dict[str, str]:
+    """The message's own headers: its Message-ID, and the one-click unsubscribe when it has a
+    link to unsubscribe with."""
+    found = {"Message-ID": message_id(notice)}
+    url = messages.get(UNSUBSCRIBE_URL)
+    if url:
+        found["List-Unsubscribe"] = f"<{url}>"
+        found["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return found
+
+
 def build(notice: Any, messages: dict[str, str]) -> EmailMessage:
     """The message to send for ``notice`` from its rendered ``messages`` (Oscar's keys)."""
     email = EmailMultiAlternatives(
@@ -72,7 +93,7 @@ def build(notice: Any, messages: dict[str, str]) -> EmailMessage:
         messages["body"],
         settings.OSCAR_FROM_EMAIL,
         recipients(notice),
-        headers={"Message-ID": message_id(notice)},
+        headers=headers(notice, messages),
     )
     if messages.get("html"):
         email.attach_alternative(messages["html"], "text/html")

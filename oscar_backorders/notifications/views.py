@@ -8,8 +8,10 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
 from oscar_backorders.notifications import answers
 
@@ -73,7 +75,13 @@ class DelayAnswerView(View):
         )
 
 
+@method_decorator(csrf_exempt, name="dispatch")
 class UnsubscribeView(View):
+    """The unsubscribe link of a follow-up email: a page that asks, and the POST that turns
+    follow-ups off (the page's button, or a mail client's one-click ``List-Unsubscribe-Post``,
+    which carries no CSRF token: the signed token in the URL is the authority, and all it can
+    do is stop optional emails to the address it was made for)."""
+
     template_name = "oscar_backorders/notifications/unsubscribe.html"
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
