@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,7 +38,8 @@ class EstimateForm(LinesActionForm):
     new_date = forms.DateField(
         label=gettext_lazy("New estimated ship date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=AdminDateWidget(),
+        localize=True,  # as the page's language writes dates; ISO dates are taken too
     )
     shift_days = forms.IntegerField(
         label=gettext_lazy("…or shift the current estimate by (days)"),

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -31,12 +32,11 @@ def _for_the_page(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 
 class ReportRangeForm(forms.Form):
-    since = forms.DateField(
-        label=_("from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    until = forms.DateField(
-        label=_("to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    """The report's period, written as the page's language writes dates (the admin's own date
+    field and calendar); ISO dates are taken too (links, scripts)."""
+
+    since = forms.DateField(label=_("from"), widget=AdminDateWidget(), localize=True)
+    until = forms.DateField(label=_("to"), widget=AdminDateWidget(), localize=True)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -147,3 +147,20 @@ def test_report_value_is_oscar_money_on_the_page_and_a_plain_number_in_the_csv(m
         )
     )
     assert dt.date.fromisoformat(weeks[-1][0]) == dt.date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("language", "written", "shown"),
+    [("en-gb", "01/11/2026", 'value="01/11/2026"'), ("nl", "01-11-2026", 'value="01-11-2026"')],
+)
+def test_report_period_is_written_and_read_as_the_languages_dates_when_chosen(
+    merchant, today, language, written, shown
+):
+    bulk_backorder_lines(3)
+    response = merchant.get(url_in(language, REPORTS), {"since": written, "until": "2026-11-29"})
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert response.context["since"] == dt.date(2026, 11, 1)
+    assert shown in page and 'class="vDateField"' in page  # the admin's date field and calendar
+    assert 'type="date"' not in page  # not the browser's field, which follows its own locale
