@@ -29,6 +29,7 @@ from oscar_backorders import signals
 from oscar_backorders.abstract_models import BackorderEventKind, EstimateSource
 from oscar_backorders.bulk import insert_rows
 from oscar_backorders.exceptions import BackorderError, InvalidBackorderQuantity
+from oscar_backorders.formatting import order_date
 from oscar_backorders.locks import lock_backorder_lines, lock_stockrecords
 
 
@@ -116,7 +117,7 @@ def set_estimate(
         raise BackorderError(_("The estimated date must be a date."))
     if new_date < today:
         raise BackorderError(
-            _("The estimated date %(date)s is in the past.") % {"date": new_date.isoformat()}
+            _("The estimated date %(date)s is in the past.") % {"date": order_date(new_date)}
         )
     if line.quantity_open <= 0:
         raise BackorderStateError(

@@ -12,6 +12,8 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from oscar_backorders.formatting import order_date
+
 
 def _describe(line: Any) -> str:
     return _("order %(number)s, %(title)s") % {
@@ -63,7 +65,7 @@ class EstimateForm(LinesActionForm):
         if new_date is not None and new_date < self.today:
             self.add_error(
                 "new_date",
-                _("The date %(date)s is in the past.") % {"date": new_date.isoformat()},
+                _("The date %(date)s is in the past.") % {"date": order_date(new_date)},
             )
             return data
         _refuse_lines(

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oscar_backorders.exceptions import BackorderError
+from oscar_backorders.formatting import order_date
 from oscar_backorders.supply.abstract_models import INBOUND_STATUSES, PurchaseOrderStatus
 from oscar_backorders.supply.receivers import redate_after_commit
 from oscar_backorders.supply.receiving import _lock_po_line
@@ -70,7 +71,7 @@ def refusal(line: Any, day: Any, *, today: datetime.date) -> str | None:
     if day < today:
         return _(
             "The confirmed arrival %(day)s is in the past; a supplier confirms today or later."
-        ) % {"day": day.isoformat()}
+        ) % {"day": order_date(day)}
     return closed_reason(line)
 
 

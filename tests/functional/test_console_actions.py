@@ -108,7 +108,7 @@ def test_set_estimate_shifts_each_line_by_days_when_asked(client, superuser, lin
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"new_date": "2026-11-23", "reason": "x"}, "The date 2026-11-23 is in the past."),
+        ({"new_date": "2026-11-23", "reason": "x"}, "The date 23 Nov 2026 is in the past."),
         ({"shift_days": -400, "reason": "x"}, "greater than or equal to -365"),
         ({"new_date": "2026-12-20", "reason": ""}, "This field is required."),
         ({"reason": "x"}, "Give either a new date or a number of days"),

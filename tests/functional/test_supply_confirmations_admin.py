@@ -100,7 +100,7 @@ def test_a_past_confirmed_date_is_refused_on_the_line_with_its_reason_and_nothin
         reverse(LINE_CHANGE, args=[po_line.pk]), line_form(po_line, "2026-11-20")
     )
     assert response.status_code == 200
-    assert "2026-11-20 is in the past" in response.content.decode()
+    assert "20 Nov 2026 is in the past" in response.content.decode()
     po_line.refresh_from_db()
     assert (po_line.confirmed_date, po_line.first_confirmed_date) == (None, None)
 

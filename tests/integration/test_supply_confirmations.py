@@ -95,7 +95,7 @@ def test_today_may_be_confirmed_and_so_may_a_partly_received_line(po_line, today
         ("2026-12-05", "must be a date (YYYY-MM-DD), not '2026-12-05'"),
         (None, "must be a date (YYYY-MM-DD), not None"),
         (dt.datetime(2026, 12, 5, 9, 0), "must be a date (YYYY-MM-DD)"),
-        (dt.date(2026, 11, 23), "2026-11-23 is in the past"),
+        (dt.date(2026, 11, 23), "23 Nov 2026 is in the past"),
     ],
 )
 def test_a_confirmation_that_is_not_a_future_date_is_refused_and_nothing_changes(
