@@ -138,7 +138,11 @@ class NewProduct:
             free_units=0,
             lead_time_days=day.year.lead_time_days,
             inbound=tuple(
-                engine.Inbound(po.expected_on(day.known_on), po.quantity, lateness)
+                engine.Inbound(
+                    po.expected_on(day.known_on),
+                    po.quantity,
+                    supplier_lateness(day, slipped=True) if _slipped(po, day) else lateness,
+                )
                 for po in day.inbound
             ),
             demand=demand,
@@ -182,17 +186,27 @@ class NewProduct:
         return self._promises[line_id]
 
 
-def supplier_lateness(day: Day) -> Lateness:
+def supplier_lateness(day: Day, *, slipped: bool = False) -> Lateness:
     """The supplier's lateness from what was received by ``day.known_on`` (cached per history),
-    as ``supply.reliability.profiles`` learns it: its latest deliveries, everyone's as the pool."""
-    history, supplier_id = day.history, day.year.supplier_id
-    key = (supplier_id, *history.version(supplier_id, day.known_on))
+    as ``supply.reliability.profiles`` learns it: its latest deliveries, everyone's as the pool.
+
+    ``slipped``: for a purchase order whose expected date was moved later, its history of slips
+    (received − slipped date); with none in the shop, the plain one (``profile_lateness``)."""
+    history, supplier_id, known_on = day.history, day.year.supplier_id, day.known_on
+    key = (supplier_id, slipped, *history.version(supplier_id, known_on))
     cache = history.cache
     if key not in cache:
-        cache[key] = learn_lateness(
-            history.own(supplier_id, day.known_on, WINDOW), history.pool(day.known_on, WINDOW)
-        )
+        pooled_slips = history.pooled_slips(known_on, WINDOW) if slipped else []
+        if pooled_slips:
+            own, pool = history.slips(supplier_id, known_on, WINDOW), pooled_slips
+        else:
+            own, pool = history.own(supplier_id, known_on, WINDOW), history.pool(known_on, WINDOW)
+        cache[key] = learn_lateness(own, pool)
     return cache[key]
+
+
+def _slipped(po: PurchaseOrder, day: Day) -> bool:
+    return po.slip_on is not None and po.slip_on <= day.known_on
 
 
 def rules(confidences: tuple[float, ...]) -> dict[str, Any]:
@@ -236,8 +250,7 @@ def _situation(day: Day, units: int) -> str:
         if needed <= 0:
             if po.expected_on(day.known_on) < day.today:
                 return SITUATIONS[1]
-            slipped = po.slip_on is not None and po.slip_on <= day.known_on
-            return SITUATIONS[2] if slipped else SITUATIONS[0]
+            return SITUATIONS[2] if _slipped(po, day) else SITUATIONS[0]
     return SITUATIONS[3]
 
 

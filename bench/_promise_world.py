@@ -237,7 +237,13 @@ class History:
         )
         self._days = [row[0] for row in received]
         self._by_supplier: dict[int, tuple[list[date], list[int], list[int]]] = {}
+        #: Slipped deliveries: received − the slipped date (the product's history of slips).
+        self._slips: dict[int, tuple[list[date], list[int]]] = {}
         for arrived, _, _, po in received:
+            if po.slipped_to is not None:
+                slip_days, slip_values = self._slips.setdefault(po.supplier_id, ([], []))
+                slip_days.append(arrived)
+                slip_values.append((arrived - po.slipped_to).days)
             days, base_values, record_values = self._by_supplier.setdefault(
                 po.supplier_id, ([], [], [])
             )
@@ -263,6 +269,16 @@ class History:
         end = bisect.bisect_right(days, day)
         values = record_values if on_record else base_values
         return values[max(0, end - window) : end]
+
+    def slips(self, supplier_id: int, day: date, window: int) -> list[int]:
+        """One supplier's latest slipped deliveries, received by ``day``: days late against the
+        slipped date."""
+        days, values = self._slips.get(supplier_id, ([], []))
+        end = bisect.bisect_right(days, day)
+        return values[max(0, end - window) : end]
+
+    def pooled_slips(self, day: date, window: int) -> list[int]:
+        return [value for pk in sorted(self._slips) for value in self.slips(pk, day, window)]
 
     def version(self, supplier_id: int, day: date) -> tuple[int, int]:
         """Changes when anything this supplier or the pool received changes (for caching)."""

@@ -49,7 +49,8 @@ class Inbound:
     slipped, or confirmed by the supplier), and how late deliveries like it run.
 
     Lateness is learnt against the day a line was *first* expected (``supply.reliability``), but
-    applied to the day it is due now: a slip or a confirmation is the supplier's newer word.
+    applied to the day it is due now: a slip or a confirmation is the newer word, and such a line
+    carries the lateness learnt against slipped or confirmed dates.
     """
 
     arrives: date

@@ -20,10 +20,10 @@ from oscar_backorders.estimates import engine
 from oscar_backorders.estimates.lateness import ON_TIME, Lateness
 
 
-def _lateness(profile: Any, *, confirmed: bool = False) -> Lateness:
+def _lateness(profile: Any, *, confirmed: bool = False, slipped: bool = False) -> Lateness:
     from oscar_backorders.supply.reliability import profile_lateness
 
-    return profile_lateness(profile, confirmed=confirmed)
+    return profile_lateness(profile, confirmed=confirmed, slipped=slipped)
 
 
 def _pool(profile: Any) -> Lateness | None:
@@ -50,7 +50,9 @@ def load_supply(stockrecord_ids: Iterable[int] | None) -> Supply:
     the open lines and the stock records' suppliers).
 
     A line the supplier confirmed is dated from the confirmed date with the supplier's lateness
-    against its confirmations; other lines from the date first expected. A stock record's
+    against its confirmations; a line whose expected date was moved later (a slip) from that
+    date with the lateness of the supplier's slipped lines against their slipped dates; other
+    lines from the date expected. A stock record's
     supplier is its preferred one (``SupplierStockRecord``), else any, else the supplier of its
     open lines; with none, the shop's pooled history.
     """
@@ -75,6 +77,7 @@ def load_supply(stockrecord_ids: Iterable[int] | None) -> Supply:
             "stockrecord_id",
             "link_rank",
             "expected_date",
+            "first_expected_date",
             "confirmed_date",
             "quantity",
             "quantity_received",
@@ -90,6 +93,7 @@ def load_supply(stockrecord_ids: Iterable[int] | None) -> Supply:
                 ),
                 d1=no_date,
                 d2=no_date,
+                d3=no_date,
                 n1=no_number,
                 n2=no_number,
             )
@@ -98,6 +102,7 @@ def load_supply(stockrecord_ids: Iterable[int] | None) -> Supply:
                 "link_rank",
                 "d1",
                 "d2",
+                "d3",
                 "n1",
                 "n2",
                 "supplier__lateness_profile",
@@ -110,7 +115,7 @@ def load_supply(stockrecord_ids: Iterable[int] | None) -> Supply:
     preferred: dict[int, tuple[int, Lateness]] = {}
     pool: Lateness | None = None
     for row in rows:
-        sr_id, rank, expected, confirmed, quantity, received, raw = row
+        sr_id, rank, expected, first_expected, confirmed, quantity, received, raw = row
         profile = _profile(raw)
         pool = pool or _pool(profile)
         if rank >= 0:  # a supplier of the stock record: the preferred one, else the first
@@ -122,7 +127,10 @@ def load_supply(stockrecord_ids: Iterable[int] | None) -> Supply:
                 confirmed, quantity - received, _lateness(profile, confirmed=True)
             )
         else:
-            item = engine.Inbound(expected, quantity - received, _lateness(profile))
+            slipped = first_expected is not None and expected > first_expected
+            item = engine.Inbound(
+                expected, quantity - received, _lateness(profile, slipped=slipped)
+            )
         inbound[sr_id].append(item)
         leads.setdefault(sr_id, _lateness(profile))
     leads.update({sr_id: lateness for sr_id, (_rank, lateness) in preferred.items()})

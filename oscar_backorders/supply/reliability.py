@@ -2,13 +2,16 @@
 
 The rule is :func:`oscar_backorders.estimates.lateness.supplier_lateness` (pure; read
 ``docs/supply.md``). :func:`refresh_profiles` reads the history once and stores, on every
-supplier, its blended distribution for plain expected dates and for supplier-confirmed ones,
-each with the shop's pooled history as the prior. The engine then needs no history query: the
+supplier, its blended distribution for plain expected dates, for supplier-confirmed ones and
+for slipped ones (the expected date moved later before arrival), each with the shop's pooled
+history as the prior. The engine then needs no history query: the
 product page, the checkout and the nightly recompute read the stored profile with the purchase
 order lines they load anyway.
 
 A delivery's lateness is ``received − first expected`` (``received − first confirmed`` for a
-confirmed line), so a date slipped before arrival still counts against the supplier.
+confirmed line), so a date slipped before arrival still counts against the supplier. A slipped
+line also counts, against the expected date on file when it arrived, in a history of slips: how
+far a slipped date is still missed by.
 """
 
 from __future__ import annotations
@@ -61,22 +64,28 @@ def from_json(data: Mapping[str, Any] | None) -> Lateness | None:
         return None
 
 
-def profile_lateness(profile: Mapping[str, Any] | None, *, confirmed: bool = False) -> Lateness:
-    """The distribution to use for a supplier's line (``confirmed``: a supplier-confirmed one).
+def profile_lateness(
+    profile: Mapping[str, Any] | None, *, confirmed: bool = False, slipped: bool = False
+) -> Lateness:
+    """The distribution to use for a supplier's line (``confirmed``: a supplier-confirmed one;
+    ``slipped``: one whose expected date was moved later, dated from the date on file).
 
-    A confirmed line uses the confirmation history; with none, the plain one. A supplier with no
-    stored profile is taken to deliver on time (a shop with no history at all).
+    A confirmed line uses the confirmation history, a slipped one the history of slips; with
+    none, the plain one. A supplier with no stored profile is taken to deliver on time (a shop
+    with no history at all).
     """
     profile = profile or {}
-    if confirmed:
-        found = from_json(profile.get("confirmed"))
+    if confirmed or slipped:
+        found = from_json(profile.get("confirmed" if confirmed else "slipped"))
         if found is not None:
             return found
     return from_json(profile.get("expected")) or from_json(profile.get("pool")) or ON_TIME
 
 
-def _history(*, today: datetime.date) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    """Latest lateness values per supplier: plain (all lines) and confirmed (confirmed lines)."""
+def _history(*, today: datetime.date) -> tuple[dict[int, list[int]], ...]:
+    """Latest lateness values per supplier: plain (all lines), confirmed (confirmed lines,
+    against the first confirmed date) and slipped (unconfirmed lines whose expected date moved
+    later, against the expected date on file)."""
     window = int(backorder_settings.RELIABILITY_WINDOW)
     PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
     rows = (
@@ -92,24 +101,31 @@ def _history(*, today: datetime.date) -> tuple[dict[int, list[int]], dict[int, l
             "first_expected",
             "first_confirmed_date",
             "date_last_received",
+            "expected_date",
         )
     )
     plain: dict[int, list[int]] = defaultdict(list)
     confirmed: dict[int, list[int]] = defaultdict(list)
-    for supplier_id, expected, first_confirmed, received in rows.iterator(chunk_size=2000):
+    slipped: dict[int, list[int]] = defaultdict(list)
+    for supplier_id, expected, first_confirmed, received, on_file in rows.iterator(chunk_size=2000):
         if len(plain[supplier_id]) < window:
             plain[supplier_id].append((received - expected).days)
-        if first_confirmed is not None and len(confirmed[supplier_id]) < window:
-            confirmed[supplier_id].append((received - first_confirmed).days)
-    return plain, confirmed
+        if first_confirmed is not None:
+            if len(confirmed[supplier_id]) < window:
+                confirmed[supplier_id].append((received - first_confirmed).days)
+        elif on_file > expected and len(slipped[supplier_id]) < window:
+            slipped[supplier_id].append((received - on_file).days)
+    return plain, confirmed, slipped
 
 
 def profiles(
     plain: Mapping[int, Sequence[int]],
     confirmed: Mapping[int, Sequence[int]],
     supplier_ids: Sequence[int],
+    slipped: Mapping[int, Sequence[int]] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """Pure: each supplier's stored profile from the lateness histories."""
+    slipped = slipped or {}
     options = {
         "prior_weight": float(backorder_settings.LATENESS_PRIOR_WEIGHT),
         "min_deliveries": int(backorder_settings.RELIABILITY_MIN_DELIVERIES),
@@ -117,6 +133,7 @@ def profiles(
     }
     pool = [value for values in plain.values() for value in values]
     pool_confirmed = [value for values in confirmed.values() for value in values]
+    pool_slipped = [value for values in slipped.values() for value in values]
     pooled = supplier_lateness([], pool, **options)
     result = {}
     for supplier_id in supplier_ids:
@@ -132,6 +149,10 @@ def profiles(
             profile["confirmed"] = as_json(
                 supplier_lateness(own_confirmed, pool_confirmed, **options)
             )
+        if pool_slipped:
+            own_slipped = slipped.get(supplier_id, [])
+            profile["slips"] = len(own_slipped)
+            profile["slipped"] = as_json(supplier_lateness(own_slipped, pool_slipped, **options))
         result[supplier_id] = profile
     return result
 
@@ -145,10 +166,10 @@ def refresh_profiles(*, today: datetime.date | None = None) -> int:
     """
     today = today or timezone.localdate()
     Supplier = get_model("oscar_backorders", "Supplier")
-    plain, confirmed = _history(today=today)
+    plain, confirmed, slipped = _history(today=today)
     current = dict(Supplier._default_manager.values_list("pk", "lateness_profile"))
     changed = 0
-    for supplier_id, profile in profiles(plain, confirmed, list(current)).items():
+    for supplier_id, profile in profiles(plain, confirmed, list(current), slipped).items():
         if current.get(supplier_id) != profile:
             Supplier._default_manager.filter(pk=supplier_id).update(lateness_profile=profile)
             changed += 1

@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from oscar.core.loading import get_model
+from oscar.core.loading import get_class, get_model
 from oscar.test.factories import UserFactory
 
 from oscar_backorders import services, signals
@@ -244,6 +244,33 @@ def test_unreliable_supplier_widens_the_product_page_date(strategy, today):
     inbound(record, 5, dt.date(2026, 11, 30), supplier=supplier)
     info = strategy.fetch_for_product(product)
     assert info.availability.dispatch_date == dt.date(2026, 12, 4)
+
+
+def new_strategy():
+    return get_class("partner.strategy", "Selector")().strategy()
+
+
+def test_a_slipped_purchase_order_is_dated_by_how_the_supplier_keeps_its_slipped_dates(
+    strategy, today
+):
+    supplier = SupplierFactory()
+    product = stocked_product(num_in_stock=0, lead_time_days=30)
+    record = product.stockrecords.get()
+    for _ in range(3):  # three past deliveries, each slipped by 9 days and received that day
+        past = inbound(record, 1, dt.date(2026, 10, 1), supplier=supplier)
+        PurchaseOrderLine.objects.filter(pk=past.pk).update(
+            expected_date=dt.date(2026, 10, 10),
+            status="received",
+            quantity_received=1,
+            date_last_received=dt.date(2026, 10, 10),
+        )
+    refresh_profiles()
+    line = inbound(record, 5, dt.date(2026, 11, 25), supplier=supplier)
+    assert strategy.fetch_for_product(product).availability.dispatch_date == dt.date(2026, 12, 4)
+    line.expected_date = dt.date(2026, 12, 1)  # the merchant moves it later
+    line.save()
+    info = new_strategy().fetch_for_product(product)  # a new request
+    assert info.availability.dispatch_date == dt.date(2026, 12, 1)  # not 9 days later again
 
 
 def test_bulk_allocation_refuses_everything_when_one_quantity_is_bad(queue):
