@@ -17,7 +17,7 @@ import datetime as dt
 import re
 
 import pytest
-from django.utils import dateformat, timezone, translation
+from django.utils import dateformat, formats, timezone, translation
 
 from tests.browser import Journey, running_sandbox
 
@@ -188,3 +188,10 @@ def test_reports_page_labels_its_charts_with_the_languages_dates(
     assert any(tip.startswith(f"{label}: ") for tip in tooltips), (label, tooltips, path)
     if language == "nl":
         assert label == label.lower()  # "23 nov", not "23 Nov"
+    # The period's dates are the admin's date fields, written as the language writes dates,
+    # with the admin's "Today" and calendar shortcuts (its scripts loaded).
+    since = merchant.locator("#id_since").input_value()
+    with translation.override(language):
+        written = formats.get_format("DATE_INPUT_FORMATS")[0]  # strftime syntax
+    assert since == (today - dt.timedelta(weeks=12)).strftime(written), (since, written, path)
+    assert merchant.locator(".datetimeshortcuts .date-icon").count() == 2, path
