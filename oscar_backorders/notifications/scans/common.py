@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -26,6 +28,27 @@ def chunks(iterable: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(iterable)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+@contextmanager
+def one_snapshot() -> Iterator[None]:
+    """Reads inside see the database as of one moment, whatever commits meanwhile.
+
+    PostgreSQL: a ``REPEATABLE READ`` transaction (when no transaction is open yet; inside one,
+    the caller's isolation holds). SQLite: one transaction, whose reads see one state of the
+    file. For scans that read two tables written together (a shipment's events and its
+    capture), so that a shipment committed between the two reads is seen whole or not at all.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not _savepoint_inside():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def _savepoint_inside() -> bool:
+    """Whether the atomic block just opened sits inside another (it set a savepoint)."""
+    return len(connection.atomic_blocks) > 1
 
 
 def customers_of(order_ids: Iterable[int]) -> dict[int, tuple[Any, str, str]]:

@@ -16,7 +16,13 @@ from oscar_backorders.abstract_models import BackorderEventKind
 from oscar_backorders.app_settings import backorder_settings
 from oscar_backorders.notifications.abstract_models import NoticeKind
 from oscar_backorders.notifications.notices import is_quiet
-from oscar_backorders.notifications.scans.common import chunks, claim_for_order, customers_of, model
+from oscar_backorders.notifications.scans.common import (
+    chunks,
+    claim_for_order,
+    customers_of,
+    model,
+    one_snapshot,
+)
 from oscar_backorders.payments.abstract_models import AuthorisationStatus, CaptureStatus
 from oscar_backorders.payments.accounts import CHECKOUT_SEQUENCE
 
@@ -56,20 +62,24 @@ def scan_order_events(*, now: datetime.datetime | None = None) -> list[int]:
             .values_list("pk", "backorder_line__order_id", "date_created")
         )
         by_order: dict[int, list[tuple[int, datetime.datetime]]] = defaultdict(list)
-        for pk, order_id, created in rows.iterator(chunk_size=chunk_size):
-            by_order[order_id].append((pk, created))
-        settled = [
-            order_id
-            for order_id, events in by_order.items()
-            if is_quiet(
-                max(c for _pk, c in events),
-                now=now,
-                seconds=backorder_settings.NOTICE_BATCH_SECONDS,
-            )
-        ]
+        with one_snapshot():  # a shipment's events and its capture: both seen, or neither
+            for pk, order_id, created in rows.iterator(chunk_size=chunk_size):
+                by_order[order_id].append((pk, created))
+            settled = [
+                order_id
+                for order_id, events in by_order.items()
+                if is_quiet(
+                    max(c for _pk, c in events),
+                    now=now,
+                    seconds=backorder_settings.NOTICE_BATCH_SECONDS,
+                )
+            ]
+            shipments: dict[int, list[int]] = {}
+            if event_kind == BackorderEventKind.SHIPPED:
+                for chunk in chunks(settled, chunk_size):
+                    shipments.update(_untold_shipments(chunk))
         for chunk in chunks(settled, chunk_size):
             customers = customers_of(chunk)
-            shipments = _untold_shipments(chunk) if event_kind == BackorderEventKind.SHIPPED else {}
             for order_id in chunk:
                 event_ids = [pk for pk, _c in by_order[order_id]]
                 payload: dict[str, Any] = {"event_ids": event_ids}
@@ -116,7 +126,8 @@ def _untold_shipments(order_ids: list[int]) -> dict[int, list[int]]:
     """The captured shipments with backordered units of these orders that no shipped notice told.
 
     A shipment's capture is recorded in the transaction that writes its backordered units'
-    ``shipped`` events, so a scan that saw the events (read first) finds their captures. The
+    ``shipped`` events, and the scan reads both in one snapshot, so it finds the captures of the
+    events it saw and none of a shipment committed after it read them. The
     checkout capture and shipments of in-stock units only have no backordered units: they are
     not a backorder shipment to tell.
     """
