@@ -3,9 +3,10 @@ confirmed arrival date for a line, and receiving a line.
 
 Staff only, with the admin's permissions: ``view_purchaseorder`` to read,
 ``add_purchaseorder`` and ``add_purchaseorderline`` to create or import,
-``change_purchaseorderline`` to confirm a date, and to receive also
-``allocate_backorder_stock`` (received units are allocated to waiting lines). Every change calls
-the supply services (:mod:`oscar_backorders.supply.imports`, ``.confirmations``, ``.receiving``).
+``change_purchaseorderline`` to confirm or withdraw a date and to cancel what a line still
+expects, and to receive also ``allocate_backorder_stock`` (received units are allocated to
+waiting lines). Every change calls the supply services (:mod:`oscar_backorders.supply.imports`,
+``.confirmations``, ``.receiving``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from oscar_backorders.api.base import BackorderAPIView, HasBackorderPermissions
 from oscar_backorders.exceptions import BackorderError
 from oscar_backorders.supply.confirmations import confirm_arrival, withdraw_confirmation
 from oscar_backorders.supply.imports import COLUMNS, import_purchase_orders
-from oscar_backorders.supply.receiving import receive_line
+from oscar_backorders.supply.receiving import cancel_line, receive_line
 
 try:
     from drf_spectacular.utils import extend_schema
@@ -195,10 +196,48 @@ class ReceiveView(BackorderAPIView):
         return Response(ss.ReceiptSerializer(shown).data)
 
 
+class WithdrawConfirmationView(BackorderAPIView):
+    """Withdraw the arrival date a supplier confirmed for a line (the supplier took it back);
+    a line without one is left as it is. The line's waiting lines are re-dated."""
+
+    permission_classes = [HasBackorderPermissions]
+    required_permissions = {"*": ("change_purchaseorderline",)}
+
+    @extend_schema(request=None, responses=ss.PurchaseOrderLineSerializer)
+    def post(self, request: Any, pk: int) -> Response:
+        line = get_object_or_404(PurchaseOrderLine, pk=pk)
+        try:
+            withdraw_confirmation(line.pk, actor=request.user)
+        except BackorderError as exc:
+            return Response({"confirmed_date": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        line = PurchaseOrderLine._default_manager.select_related("stockrecord").get(pk=line.pk)
+        return Response(ss.PurchaseOrderLineSerializer(line).data)
+
+
+class CancelLineView(BackorderAPIView):
+    """Stop expecting what is still outstanding on a purchase-order line (``received`` if some
+    units came, else ``cancelled``); its stock record's waiting lines are re-dated."""
+
+    permission_classes = [HasBackorderPermissions]
+    required_permissions = {"*": ("change_purchaseorderline",)}
+
+    @extend_schema(request=None, responses=ss.PurchaseOrderLineSerializer)
+    def post(self, request: Any, pk: int) -> Response:
+        line = get_object_or_404(PurchaseOrderLine, pk=pk)
+        try:
+            cancel_line(line.pk, actor=request.user)
+        except BackorderError as exc:
+            return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        line = PurchaseOrderLine._default_manager.select_related("stockrecord").get(pk=line.pk)
+        return Response(ss.PurchaseOrderLineSerializer(line).data)
+
+
 __all__ = [
+    "CancelLineView",
     "ConfirmArrivalView",
     "ImportView",
     "PurchaseOrderView",
     "PurchaseOrdersView",
     "ReceiveView",
+    "WithdrawConfirmationView",
 ]

@@ -7,7 +7,7 @@ Guest orders use Oscar's order-status hash, as in its ``customer:anon-order`` UR
 
 from django.urls import path, re_path
 
-from oscar_backorders.api import customer, merchant, supply
+from oscar_backorders.api import customer, merchant, policies, suppliers, supply
 
 app_name = "oscar_backorders_api"
 
@@ -56,7 +56,11 @@ urlpatterns = [
     path("queue/cancel-waiting/", merchant.CancelWaitingView.as_view(), name="cancel-waiting"),
     path("queue/allocate/", merchant.AllocateView.as_view(), name="allocate"),
     path("queue/ship/", merchant.ShipView.as_view(), name="ship"),
+    path("policies/", policies.PoliciesView.as_view(), name="policies"),
+    path("policies/<int:pk>/", policies.PolicyView.as_view(), name="policy"),
     # --- supply (staff, the admin's permissions) ---
+    path("suppliers/", suppliers.SuppliersView.as_view(), name="suppliers"),
+    path("suppliers/<int:pk>/", suppliers.SupplierView.as_view(), name="supplier"),
     path("purchase-orders/", supply.PurchaseOrdersView.as_view(), name="purchase-orders"),
     path("purchase-orders/<int:pk>/", supply.PurchaseOrderView.as_view(), name="purchase-order"),
     path("purchase-orders/import/", supply.ImportView.as_view(), name="import"),
@@ -69,6 +73,16 @@ urlpatterns = [
         "purchase-order-lines/<int:pk>/receive/",
         supply.ReceiveView.as_view(),
         name="receive",
+    ),
+    path(
+        "purchase-order-lines/<int:pk>/withdraw-confirmation/",
+        supply.WithdrawConfirmationView.as_view(),
+        name="withdraw-confirmation",
+    ),
+    path(
+        "purchase-order-lines/<int:pk>/cancel/",
+        supply.CancelLineView.as_view(),
+        name="cancel-line",
     ),
 ]
 

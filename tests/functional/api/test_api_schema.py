@@ -24,6 +24,10 @@ def test_schema_is_generated_without_warnings_or_errors():
     assert "/api/backorders/orders/{order_number}/" in paths
     assert "/api/backorders/queue/set-estimate/" in paths
     assert "/api/backorders/purchase-order-lines/{id}/receive/" in paths
+    assert "/api/backorders/purchase-order-lines/{id}/cancel/" in paths
+    assert "/api/backorders/purchase-order-lines/{id}/withdraw-confirmation/" in paths
+    assert {"/api/backorders/policies/", "/api/backorders/policies/{id}/"} <= paths
+    assert {"/api/backorders/suppliers/", "/api/backorders/suppliers/{id}/"} <= paths
     assert all(path.startswith("/api/backorders/") for path in paths)
 
 

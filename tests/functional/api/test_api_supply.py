@@ -205,3 +205,66 @@ def test_customers_cannot_reach_purchase_orders(api, po_line):
     api.force_authenticate(UserFactory())
     assert api.get(url("purchase-orders")).status_code == 403
     assert api.post(url("receive", po_line.pk), {"quantity": 1}, format="json").status_code == 403
+
+
+def test_staff_withdraws_a_suppliers_confirmation_and_its_stock_is_redated(
+    api, po_line, today, run_on_commit, monkeypatch
+):
+    from oscar_backorders.estimates import service
+    from oscar_backorders.supply.confirmations import confirm_arrival
+
+    confirm_arrival(po_line.pk, today + dt.timedelta(days=20))
+    redated = []
+    monkeypatch.setattr(
+        service, "recompute", lambda ids=None, *, reason: redated.append((list(ids), reason)) or []
+    )
+    staff_with(api, "change_purchaseorderline")
+    response = run_on_commit(api.post, url("withdraw-confirmation", po_line.pk), format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["confirmed_date"] is None
+    assert PurchaseOrderLine.objects.get().confirmed_date is None
+    assert [(ids, "withdrawn" in why) for ids, why in redated] == [([po_line.stockrecord_id], True)]
+
+
+def test_withdrawing_on_a_closed_line_is_refused_and_nothing_changes(api, po_line):
+    from oscar_backorders.supply.receiving import cancel_line
+
+    cancel_line(po_line.pk)
+    staff_with(api, "change_purchaseorderline")
+    before = written()
+    response = api.post(url("withdraw-confirmation", po_line.pk), format="json")
+    assert response.status_code == 400 and "cancelled" in response.json()["confirmed_date"][0]
+    assert written() == before
+
+
+def test_staff_cancels_what_a_line_still_expects(api, po_line):
+    staff_with(api, "change_purchaseorderline")
+    response = api.post(url("cancel-line", po_line.pk), format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "cancelled"
+    assert PurchaseOrderLine.objects.get().status == "cancelled"
+
+
+def test_cancelling_a_closed_line_is_refused_and_nothing_changes(api, po_line):
+    staff_with(api, "change_purchaseorderline")
+    api.post(url("cancel-line", po_line.pk), format="json")
+    before = written()
+    response = api.post(url("cancel-line", po_line.pk), format="json")
+    assert (
+        response.status_code == 400 and "already closed" in response.json()["non_field_errors"][0]
+    )
+    assert written() == before
+
+
+def test_cancelling_or_withdrawing_is_forbidden_without_the_change_permission(api, po_line):
+    staff_with(api, "view_purchaseorder", "allocate_backorder_stock")
+    before = written()
+    assert api.post(url("cancel-line", po_line.pk), format="json").status_code == 403
+    assert api.post(url("withdraw-confirmation", po_line.pk), format="json").status_code == 403
+    assert written() == before
+
+
+def test_cancelling_or_withdrawing_an_unknown_line_is_not_found(api, po_line):
+    staff_with(api, "change_purchaseorderline")
+    assert api.post(url("cancel-line", 99999), format="json").status_code == 404
+    assert api.post(url("withdraw-confirmation", 99999), format="json").status_code == 404
