@@ -13,18 +13,10 @@ from oscar.core.loading import get_model
 from rest_framework import serializers
 
 from oscar_backorders.choices import PolicyMode
+from oscar_backorders.console.forms import BackorderPolicyForm
 
-#: The fields a client may write, as the admin's form edits them.
-WRITABLE = (
-    "stockrecord",
-    "partner",
-    "mode",
-    "cap",
-    "order_cap",
-    "customer_cap",
-    "lead_time_days",
-    "release_date",
-)
+#: The fields a client may write: those the admin's form edits.
+WRITABLE = tuple(BackorderPolicyForm.Meta.fields)
 
 
 class PolicySerializer(serializers.ModelSerializer):

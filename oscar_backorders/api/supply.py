@@ -196,40 +196,42 @@ class ReceiveView(BackorderAPIView):
         return Response(ss.ReceiptSerializer(shown).data)
 
 
-class WithdrawConfirmationView(BackorderAPIView):
+class _LineServiceView(BackorderAPIView):
+    """POST runs ``service(line id, actor=user)`` on a purchase-order line and answers the line;
+    the service's refusal is a 400 under ``error_field``, nothing changed."""
+
+    permission_classes = [HasBackorderPermissions]
+    required_permissions = {"*": ("change_purchaseorderline",)}
+    error_field = "non_field_errors"
+
+    @staticmethod
+    def service(line_id: int, *, actor: Any) -> Any:
+        raise NotImplementedError
+
+    @extend_schema(request=None, responses=ss.PurchaseOrderLineSerializer)
+    def post(self, request: Any, pk: int) -> Response:
+        line = get_object_or_404(PurchaseOrderLine, pk=pk)
+        try:
+            self.service(line.pk, actor=request.user)
+        except BackorderError as exc:
+            return Response({self.error_field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        line = PurchaseOrderLine._default_manager.select_related("stockrecord").get(pk=line.pk)
+        return Response(ss.PurchaseOrderLineSerializer(line).data)
+
+
+class WithdrawConfirmationView(_LineServiceView):
     """Withdraw the arrival date a supplier confirmed for a line (the supplier took it back);
     a line without one is left as it is. The line's waiting lines are re-dated."""
 
-    permission_classes = [HasBackorderPermissions]
-    required_permissions = {"*": ("change_purchaseorderline",)}
-
-    @extend_schema(request=None, responses=ss.PurchaseOrderLineSerializer)
-    def post(self, request: Any, pk: int) -> Response:
-        line = get_object_or_404(PurchaseOrderLine, pk=pk)
-        try:
-            withdraw_confirmation(line.pk, actor=request.user)
-        except BackorderError as exc:
-            return Response({"confirmed_date": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        line = PurchaseOrderLine._default_manager.select_related("stockrecord").get(pk=line.pk)
-        return Response(ss.PurchaseOrderLineSerializer(line).data)
+    error_field = "confirmed_date"
+    service = staticmethod(withdraw_confirmation)
 
 
-class CancelLineView(BackorderAPIView):
+class CancelLineView(_LineServiceView):
     """Stop expecting what is still outstanding on a purchase-order line (``received`` if some
     units came, else ``cancelled``); its stock record's waiting lines are re-dated."""
 
-    permission_classes = [HasBackorderPermissions]
-    required_permissions = {"*": ("change_purchaseorderline",)}
-
-    @extend_schema(request=None, responses=ss.PurchaseOrderLineSerializer)
-    def post(self, request: Any, pk: int) -> Response:
-        line = get_object_or_404(PurchaseOrderLine, pk=pk)
-        try:
-            cancel_line(line.pk, actor=request.user)
-        except BackorderError as exc:
-            return Response({"non_field_errors": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        line = PurchaseOrderLine._default_manager.select_related("stockrecord").get(pk=line.pk)
-        return Response(ss.PurchaseOrderLineSerializer(line).data)
+    service = staticmethod(cancel_line)
 
 
 __all__ = [
