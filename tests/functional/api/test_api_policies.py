@@ -6,29 +6,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 from oscar.test.factories import PartnerFactory, UserFactory
 
 from tests.factories import stocked_product
+from tests.functional.api.helpers import staff_with, url
 
 pytestmark = pytest.mark.django_db
 
 BackorderPolicy = get_model("oscar_backorders", "BackorderPolicy")
-
-
-def staff_with(api, *codenames):
-    user = UserFactory(is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-    api.force_authenticate(user)
-    return user
-
-
-def url(name, *args):
-    return reverse(f"oscar_backorders_api:{name}", args=args)
 
 
 def written():

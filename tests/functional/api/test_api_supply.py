@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from oscar.core.loading import get_model
 from oscar.test.factories import UserFactory
 
 from tests.factories import stocked_product
+from tests.functional.api.helpers import staff_with, url
 from tests.helpers import basket_with, place
 from tests.supply_factories import SupplierFactory, inbound
 
@@ -22,17 +21,6 @@ pytestmark = pytest.mark.django_db
 PurchaseOrder = get_model("oscar_backorders", "PurchaseOrder")
 PurchaseOrderLine = get_model("oscar_backorders", "PurchaseOrderLine")
 BackorderLine = get_model("oscar_backorders", "BackorderLine")
-
-
-def staff_with(api, *codenames):
-    user = UserFactory(is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-    api.force_authenticate(user)
-    return user
-
-
-def url(name, *args):
-    return reverse(f"oscar_backorders_api:{name}", args=args)
 
 
 def written():
